@@ -1,0 +1,32 @@
+"""Reject names that would break the baked project, before any file is written.
+
+Cookiecutter deletes the half-made project folder when this hook exits non-zero.
+"""
+
+import keyword
+import re
+import sys
+
+# Importing the project's package must not shadow one of its dependencies (or the stdlib).
+SHADOWED = {
+    "torch", "lightning", "pytorch_lightning", "torchmetrics", "ray", "hyperopt", "wandb", "pandas",
+    "numpy", "matplotlib", "tabulate", "sklearn", "scipy", "tests", "test", "hyperlight",
+} | set(sys.stdlib_module_names)
+
+
+def problem(package: str, slug: str) -> str | None:
+    if not package.isidentifier():
+        return f"package_name '{package}' is not a valid Python identifier (use letters, digits and _)"
+    if keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        return f"package_name '{package}' is a Python keyword"
+    if package in SHADOWED:
+        return f"package_name '{package}' shadows the module '{package}' that the project imports"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug):
+        return f"project_slug '{slug}' must start with a letter or digit and hold only letters, digits, '.', '_', '-'"
+    return None
+
+
+message = problem("{{ cookiecutter.package_name }}", "{{ cookiecutter.project_slug }}")
+if message:
+    print(f"ERROR: {message}; choose another name.", file=sys.stderr)
+    sys.exit(1)

@@ -1,0 +1,64 @@
+"""Step 3: every hyper-parameter in one dict, plus the settings of the runner.
+
+`--set key=value` on the command line overrides any key of CONFIG or EXTRA_CONFIG.
+This module imports neither torch nor Ray, so `--help` and `train` stay light.
+"""
+
+EXPERIMENT_ID = "{{ cookiecutter.experiment_id }}"  # results go to results/<EXPERIMENT_ID>/<run>/
+
+# Passed to your LightningModule as `hparams` (the runner adds n_steps_per_epoch and n_train_steps).
+CONFIG = {
+    "lr": 3e-3,  # peak learning rate of AdamW
+    "weight_decay": 1e-4,  # AdamW's decoupled weight decay
+    "warmup": 20,  # steps of linear warm-up before the linear decay
+    "gradient_clip_val": 0,  # clip the gradient norm at this value; 0 turns clipping off
+    "max_epochs": 20,  # upper bound; early stopping usually ends the run sooner
+    "batch_size": 64,  # per training step
+    "n_classes": 10,  # digits 0-9
+    "n_hidden": 128,  # width of the first hidden layer
+    "unfreeze_epochs": [0, 1],  # thaw the head at epoch 0, one more layer at epoch 1, all after
+}
+
+# How to train, validate, test and search; not hyper-parameters of the model.
+EXTRA_CONFIG = {
+    "seed": 16,  # remove for non-deterministic runs
+    "metric_to_optimize": "val_acc_epoch",  # picks the best checkpoint and drives early stopping
+    "metric_opt_mode": "max",  # "max" for accuracy-like metrics, "min" for losses
+    "ptl_early_stopping_patience": 5,  # epochs without improvement before stopping
+    "ptl_early_stopping_grace_period": 5,  # never stop before this many epochs
+    "ptl_precision": 32,  # 32, "16-mixed" (GPU) or "bf16-mixed"
+    "gpus": -1,  # -1: GPUs if any, else CPU; 0: CPU; n: n GPUs
+    "n_workers": 0,  # DataLoader worker processes; 0 suits small in-memory data
+    "train_loader_name": "train_loader",  # keys of the dict configure_dataloaders returns
+    "val_loader_name": "val_loader",
+    "test_loader_name": "test_loader",
+    "fast_dev_run": False,  # True: one epoch of two batches per stage, end to end
+{%- if cookiecutter.use_wandb == "y" %}
+    "wandb_project": "{{ cookiecutter.project_slug }}",  # W&B project; offline until you `wandb login`
+{%- endif %}
+    # Hyper-parameter search (Ray Tune)
+    "ray_metrics_to_show": ["val_loss_epoch", "val_f1_epoch", "val_acc_epoch"],  # progress columns
+    "cpu_per_trial": 1,  # CPUs reserved per trial
+    "gpu_per_trial": 0,  # GPUs per trial; fractions such as 0.5 share a GPU
+    "n_checkpoints_to_keep": 1,  # per trial
+    "grace_period": 3,  # epochs before ASHA may stop a trial
+    "epoch_upper_limit": 20,  # ASHA's max_t
+    "n_samples": 16,  # number of trials
+    "batch_size_main": 64,  # batch size when re-validating and testing the best trial
+}
+
+
+def __getattr__(name: str):
+    """Build SEARCH_SPACE_CONFIG on first use, so a single trial never imports Ray."""
+    if name != "SEARCH_SPACE_CONFIG":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ray import tune
+
+    return {
+        **CONFIG,
+        "lr": tune.loguniform(1e-4, 1e-2),
+        "warmup": tune.choice([0, 20, 50]),
+        "batch_size": tune.choice([32, 64, 128]),
+        "n_hidden": tune.choice([64, 128, 256]),
+        "max_epochs": tune.choice([10, 20]),
+    }

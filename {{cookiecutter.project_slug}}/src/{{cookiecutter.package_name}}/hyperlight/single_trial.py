@@ -1,0 +1,114 @@
+"""One trial: fit, reload the best checkpoint, re-validate it, test it."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+
+from . import tracking
+from .metrics import TrialMetrics
+from .results import create_run_dir, environment, save_metrics, write_manifest
+from .trainer_setup import FAST_DEV_BATCHES, build_trainer
+from .validation import check_config, check_extra_config, check_loaders
+
+DEFAULTS: dict[str, Any] = {
+    "seed": None,
+    "n_workers": 0,
+    "results_dir": "results",
+    "wandb_project": None,
+    "fast_dev_run": False,
+}
+# Lightning hints that do not apply to small in-memory data and would drown the epoch table.
+_QUIET = (
+    r".*does not have many workers.*",
+    r".*is smaller than the logging interval.*",
+    r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",
+)
+
+
+def _device(trainer: pl.Trainer) -> str:
+    device = trainer.strategy.root_device
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    return str(device)
+
+
+def _best_epoch(metrics: TrialMetrics, metric: str, mode: str) -> int:
+    """The first epoch with the best value: ModelCheckpoint only replaces on strict improvement."""
+    values = metrics.df.xs("Val", level="stage")[metric[len("val_") : -len("_epoch")]]
+    return int(values.idxmax() if mode == "max" else values.idxmin())
+
+
+def run_single_trial(
+    configure_dataloaders: Callable[..., dict],
+    lmodule_class: type[pl.LightningModule],
+    config: dict[str, Any],
+    extra_config: dict[str, Any],
+    pl_callbacks: Sequence[pl.Callback] = (),
+    experiment_id: str = "default",
+) -> dict[str, Any]:
+    """Validate everything cheap first, then train; on failure the manifest says why."""
+    check_config(config)
+    check_extra_config(extra_config)
+    extra = {**DEFAULTS, **extra_config}
+    if extra["seed"] is not None:
+        pl.seed_everything(extra["seed"], workers=True)
+    loaders = configure_dataloaders(config["batch_size"], n_workers=extra["n_workers"])
+    check_loaders(loaders, extra)
+    train_loader, val_loader, test_loader = (
+        loaders[extra[f"{stage}_loader_name"]] for stage in ("train", "val", "test")
+    )
+    n_steps = min(len(train_loader), FAST_DEV_BATCHES) if extra["fast_dev_run"] else len(train_loader)
+    max_epochs = 1 if extra["fast_dev_run"] else config["max_epochs"]
+    config = {**config, "n_steps_per_epoch": n_steps, "n_train_steps": n_steps * max_epochs}
+
+    run_dir = create_run_dir(extra["results_dir"], experiment_id)
+    manifest = {"status": "running", "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seed": extra["seed"]}
+    manifest.update(config=config, extra_config=extra, **environment())
+    write_manifest(run_dir, manifest)
+    loggers = tracking.build_loggers(extra, run_dir, config)
+    trainer, checkpoint, progress = build_trainer(config, extra, run_dir, pl_callbacks, loggers)
+    manifest["device"] = _device(trainer)
+    try:
+        with warnings.catch_warnings():
+            for pattern in _QUIET:
+                warnings.filterwarnings("ignore", pattern)
+            trainer.fit(lmodule_class(config), train_loader, val_loader)
+            if not checkpoint.best_model_path:
+                raise RuntimeError(f"no checkpoint was saved: '{extra['metric_to_optimize']}' was never finite")
+            progress.eval_epoch = _best_epoch(
+                TrialMetrics(progress.rows), extra["metric_to_optimize"], extra["metric_opt_mode"]
+            )
+            lmodule_best = lmodule_class(config)
+            trainer.validate(lmodule_best, val_loader, ckpt_path=checkpoint.best_model_path, verbose=False)
+            trainer.test(lmodule_best, test_loader, verbose=False)
+    except BaseException as error:
+        manifest.update(status="interrupted" if isinstance(error, KeyboardInterrupt) else "failed", error=repr(error))
+        write_manifest(run_dir, manifest)
+        raise
+    finally:
+        tracking.finish(loggers)
+
+    metrics = TrialMetrics(progress.rows)
+    csv_path, png_path = save_metrics(run_dir, metrics)
+    manifest.update(
+        status="finished",
+        best_epoch=progress.eval_epoch,
+        best_checkpoint=checkpoint.best_model_path,
+        metrics_last=metrics.series_last.to_dict(),
+    )
+    write_manifest(run_dir, manifest)
+    print(f"\nBest epoch {progress.eval_epoch}. Results in {run_dir}: {png_path.name}, {csv_path.name}, manifest.json")
+    return {
+        "lmodule_best": lmodule_best,
+        "best_epoch": progress.eval_epoch,
+        "trainer": trainer,
+        "metrics": metrics,
+        "metrics_last": metrics.series_last,
+        "results_dir": run_dir,
+    }
