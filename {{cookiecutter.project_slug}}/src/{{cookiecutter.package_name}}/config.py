@@ -4,7 +4,7 @@
 This module imports neither torch nor Ray, so `--help` and `train` stay light.
 """
 
-EXPERIMENT_ID = "{{ cookiecutter.experiment_id }}"  # results go to results/<EXPERIMENT_ID>/<run>/
+EXPERIMENT_ID = "{{ cookiecutter.experiment_id }}"  # names the folder that groups related runs
 
 # Passed to your LightningModule as `hparams` (the runner adds n_steps_per_epoch and n_train_steps).
 CONFIG = {
@@ -33,6 +33,7 @@ EXTRA_CONFIG = {
     "val_loader_name": "val_loader",
     "test_loader_name": "test_loader",
     "fast_dev_run": False,  # True: one epoch of two batches per stage, end to end
+    "results_dir": "results",  # runs go to <results_dir>/<EXPERIMENT_ID>/<run>/
 {%- if cookiecutter.use_wandb == "y" %}
     "wandb_project": "{{ cookiecutter.project_slug }}",  # W&B project; offline until you `wandb login`
 {%- endif %}

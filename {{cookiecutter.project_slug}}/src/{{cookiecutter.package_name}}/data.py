@@ -24,17 +24,14 @@ def create_datasets(val_size: float = 0.2, test_size: float = 0.2) -> dict:
     y = torch.tensor(digits.target, dtype=torch.long)
     idx = list(range(len(y)))
     idx_rest, idx_test = train_test_split(idx, test_size=test_size, random_state=SPLIT_SEED, stratify=y)
-    idx_train, idx_val = train_test_split(
-        idx_rest, test_size=val_size, random_state=SPLIT_SEED, stratify=y[idx_rest]
-    )
-    datasets = {name: TensorDataset(x[ids], y[ids]) for name, ids in
-                (("train", idx_train), ("val", idx_val), ("test", idx_test))}
+    idx_train, idx_val = train_test_split(idx_rest, test_size=val_size, random_state=SPLIT_SEED, stratify=y[idx_rest])
+    train, val, test = (TensorDataset(x[ids], y[ids]) for ids in (idx_train, idx_val, idx_test))
     return {
-        "train_dataset": datasets["train"],
-        "val_dataset": datasets["val"],
-        "test_dataset": datasets["test"],
+        "train_dataset": train,
+        "val_dataset": val,
+        "test_dataset": test,
         # train + val, for a final fit once the hyper-parameters are chosen
-        "full_train_dataset": ConcatDataset([datasets["train"], datasets["val"]]),
+        "full_train_dataset": ConcatDataset([train, val]),
         "n_classes": len(digits.target_names),
     }
 

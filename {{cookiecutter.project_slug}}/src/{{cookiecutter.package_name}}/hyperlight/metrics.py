@@ -59,7 +59,7 @@ class TrialMetrics:
         nrows = max(1, math.ceil(len(columns) / ncols))
         fig = Figure(figsize=(5 * ncols, 3.6 * nrows), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        for ax, column in zip(axes, columns):
+        for ax, column in zip(axes, columns, strict=False):
             for stage in self.df.index.get_level_values("stage").unique():
                 series = self.df.xs(stage, level="stage")[column].dropna()
                 if not series.empty:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 
@@ -114,15 +114,15 @@ def check_loaders(loaders: Mapping[str, Any], extra_config: Mapping[str, Any]) -
     _raise_if(problems, "configure_dataloaders returned an incomplete dict")
 
 
-def check_logged_names(logged: Iterable[str], metric_to_optimize: str | None = None) -> None:
+def check_logged_names(logged: Collection[str], metric_to_optimize: str | None = None) -> None:
     """Enforce the naming the plots, tables and Ray reports rely on."""
-    names = sorted(logged)
-    # Lightning also lists the unsuffixed name of a metric it forked into _step/_epoch.
+    # Lightning also lists the unsuffixed name of a metric it forked into _step/_epoch: skip those.
+    names = sorted(name for name in logged if f"{name}_epoch" not in logged)
     problems = [
         f"'{name}' breaks the naming convention: use a train_/val_/test_ prefix and log with "
         "on_step=True, on_epoch=True to get the _step/_epoch suffixes"
         for name in names
-        if not METRIC_NAME.match(name) and f"{name}_epoch" not in names
+        if not METRIC_NAME.match(name)
     ]
     if metric_to_optimize is not None and metric_to_optimize not in names:
         problems.append(

@@ -1,0 +1,87 @@
+"""Bad input fails fast, names the culprit, and never trains first."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.data import configure_dataloaders
+from {{ cookiecutter.package_name }}.hyperlight import ConfigError, Runner
+from {{ cookiecutter.package_name }}.model import LitDigits
+
+
+def _no_run_started(extra_config) -> bool:
+    return not Path(extra_config["results_dir"]).exists()
+
+
+def test_missing_extra_keys_are_all_listed(runner, config, extra_config):
+    del extra_config["gpus"], extra_config["val_loader_name"]
+    with pytest.raises(ConfigError, match="missing keys: gpus, val_loader_name"):
+        runner.run_single_trial(LitDigits, config, extra_config)
+    assert _no_run_started(extra_config)
+
+
+def test_unknown_key_suggests_the_known_one(runner, config, extra_config):
+    extra_config["metric_to_optimise"] = "val_acc_epoch"
+    suggestion = re.escape("unknown key 'metric_to_optimise' (did you mean 'metric_to_optimize'?)")
+    with pytest.raises(ConfigError, match=suggestion):
+        runner.run_single_trial(LitDigits, config, extra_config)
+
+
+@pytest.mark.parametrize("key", ["batch_size", "max_epochs"])
+def test_config_needs_batch_size_and_max_epochs(runner, config, extra_config, key):
+    del config[key]
+    with pytest.raises(ConfigError, match=f"missing key '{key}'"):
+        runner.run_single_trial(LitDigits, config, extra_config)
+    assert _no_run_started(extra_config)
+
+
+def test_missing_loader_is_named(config, extra_config):
+    def no_val_loader(batch_size, n_workers=0):
+        loaders = configure_dataloaders(batch_size, n_workers)
+        loaders["validation_loader"] = loaders.pop("val_loader")
+        return loaders
+
+    with pytest.raises(ConfigError, match="no 'val_loader' \\(extra_config\\['val_loader_name'\\]\\)") as info:
+        Runner(no_val_loader).run_single_trial(LitDigits, config, extra_config)
+    assert "validation_loader" in str(info.value)
+    assert _no_run_started(extra_config)
+
+
+def test_metric_to_optimize_that_is_not_logged_fails_after_sanity_check(runner, config, extra_config):
+    extra_config["metric_to_optimize"] = "val_auroc_epoch"
+    with pytest.raises(ConfigError, match="'val_auroc_epoch' is not logged") as info:
+        runner.run_single_trial(LitDigits, config, extra_config)
+    assert "val_acc_epoch, val_f1_epoch" in str(info.value)
+    [run_dir] = Path(extra_config["results_dir"]).glob("*/*")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert not (run_dir / "metrics.csv").exists()  # no training epoch ran
+
+
+class LitBadNames(LitDigits):
+    def validation_step(self, batch, batch_idx):
+        loss = super().validation_step(batch, batch_idx)
+        self.log("accuracy", 1.0)  # no stage prefix, epoch-only
+        return loss
+
+
+def test_badly_named_metric_fails_after_sanity_check(runner, config, extra_config):
+    with pytest.raises(ConfigError, match="'accuracy' breaks the naming convention"):
+        runner.run_single_trial(LitBadNames, config, extra_config)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("metric_opt_mode", "maximum", "metric_opt_mode must be 'min' or 'max'"),
+        ("ptl_precision", 8, "ptl_precision must be one of"),
+        ("gpus", -2, "gpus must be -1"),
+        ("metric_to_optimize", "train_loss_epoch", "epoch-level validation metric"),
+    ],
+)
+def test_out_of_range_values_are_rejected(runner, config, extra_config, key, value, message):
+    extra_config[key] = value
+    with pytest.raises(ConfigError, match=message):
+        runner.run_single_trial(LitDigits, config, extra_config)

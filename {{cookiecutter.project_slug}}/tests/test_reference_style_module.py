@@ -1,0 +1,54 @@
+"""A module the runner has never seen, written the way the reference README writes one."""
+
+import lightning.pytorch as pl
+import torch
+import torch.nn.functional as F
+import torchmetrics
+
+from {{ cookiecutter.package_name }}.data import configure_dataloaders
+from {{ cookiecutter.package_name }}.hyperlight import Runner
+
+
+class LitLogisticRegression(pl.LightningModule):
+    def __init__(self, hparams):
+        super().__init__()
+        self.save_hyperparameters(hparams)
+        self.linear = torch.nn.Linear(64, self.hparams.n_classes)
+        self.val_acc = torchmetrics.Accuracy(task="multiclass", num_classes=self.hparams.n_classes)
+
+    def forward(self, x):
+        return self.linear(x)
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=self.hparams.lr)
+
+    def _step(self, batch, stage):
+        x, y = batch
+        logits = self(x)
+        loss = F.cross_entropy(logits, y)
+        self.log(f"{stage}_loss", loss, on_step=True, on_epoch=True)
+        return loss, logits, y
+
+    def training_step(self, batch, batch_idx):
+        return self._step(batch, "train")[0]
+
+    def validation_step(self, batch, batch_idx):
+        loss, logits, y = self._step(batch, "val")
+        self.val_acc(logits, y)
+        self.log("val_acc", self.val_acc, on_step=True, on_epoch=True)
+
+    def test_step(self, batch, batch_idx):
+        self._step(batch, "test")
+
+
+def test_min_mode_metric_on_an_unseen_module(extra_config):
+    config = {"lr": 0.5, "batch_size": 32, "max_epochs": 4, "n_classes": 10}
+    extra_config.update(metric_to_optimize="val_loss_epoch", metric_opt_mode="min")
+    result = Runner(configure_dataloaders).run_single_trial(LitLogisticRegression, config, extra_config)
+
+    val_loss = result["metrics"].df.xs("Val", level="stage")["loss"]
+    assert isinstance(result["lmodule_best"], LitLogisticRegression)
+    assert result["best_epoch"] == val_loss.idxmin()
+    assert abs(result["metrics_last"]["reval_loss_epoch"] - val_loss.min()) < 1e-6
+    assert val_loss.iloc[-1] < val_loss.iloc[0]
+    assert "test_loss_epoch" in result["metrics_last"]
