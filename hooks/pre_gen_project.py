@@ -9,8 +9,22 @@ import sys
 
 # Importing the project's package must not shadow one of its dependencies (or the stdlib).
 SHADOWED = {
-    "torch", "lightning", "pytorch_lightning", "torchmetrics", "ray", "hyperopt", "wandb", "pandas",
-    "numpy", "matplotlib", "tabulate", "sklearn", "scipy", "tests", "test", "hyperlight",
+    "torch",
+    "lightning",
+    "pytorch_lightning",
+    "torchmetrics",
+    "ray",
+    "hyperopt",
+    "wandb",
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "tabulate",
+    "sklearn",
+    "scipy",
+    "tests",
+    "test",
+    "hyperlight",
 } | set(sys.stdlib_module_names)
 
 

@@ -1,0 +1,24 @@
+"""Bake helpers shared by the template tests."""
+
+from pathlib import Path
+
+import pytest
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".json", ".yml", ".yaml", ".cfg", ".ini", ""}
+
+
+def text_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES and "__pycache__" not in p.parts]
+
+
+@pytest.fixture
+def bake(cookies):
+    """Bake with extra_context and insist it worked; returns the project folder."""
+
+    def _bake(**context) -> Path:
+        result = cookies.bake(template=str(TEMPLATE_ROOT), extra_context=context)
+        assert result.exit_code == 0, result.exception
+        return Path(result.project_path)
+
+    return _bake

@@ -1,0 +1,27 @@
+"""The pre-generation hook refuses names that would break the project, and leaves nothing behind."""
+
+import pytest
+from conftest import TEMPLATE_ROOT
+
+
+@pytest.mark.parametrize(
+    ("package_name", "message"),
+    [
+        ("2fast", "package_name '2fast' is not a valid Python identifier"),
+        ("my-model", "package_name 'my-model' is not a valid Python identifier"),
+        ("class", "package_name 'class' is a Python keyword"),
+        ("torch", "package_name 'torch' shadows the module 'torch'"),
+        ("ray", "package_name 'ray' shadows the module 'ray'"),
+        ("wandb", "package_name 'wandb' shadows the module 'wandb'"),
+        ("json", "package_name 'json' shadows the module 'json'"),
+    ],
+)
+def test_bad_package_name_is_rejected_cleanly(cookies, capfd, tmp_path, package_name, message):
+    result = cookies.bake(template=str(TEMPLATE_ROOT), extra_context={"package_name": package_name})
+
+    assert result.exit_code != 0
+    err = capfd.readouterr().err
+    [line] = [line for line in err.splitlines() if line.startswith("ERROR:")]  # one clear line
+    assert line.startswith(f"ERROR: {message}")
+    # pytest-cookies bakes into <tmp_path>/cookies/bakeNN: the hook must leave no project folder there
+    assert [p for p in (tmp_path / "cookies").rglob("*") if not p.name.startswith("bake")] == []

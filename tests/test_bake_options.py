@@ -1,0 +1,74 @@
+"""Every option bakes, nothing is left unrendered, and each option does what it says."""
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATE_ROOT, text_files
+
+OPTIONS = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text())
+CHOICES = [
+    (key, value)
+    for key, values in OPTIONS.items()
+    if isinstance(values, list) and not key.startswith("_")
+    for value in values
+]
+VENDORED = TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / "src" / "{{cookiecutter.package_name}}" / "hyperlight"
+
+
+def _assert_fully_rendered(project: Path) -> None:
+    leftovers = [
+        str(p.relative_to(project)) for p in text_files(project) if "{{" in p.read_text() or "{%" in p.read_text()
+    ]
+    leftovers += [str(p.relative_to(project)) for p in project.rglob("*") if "{{" in p.name]
+    assert leftovers == []
+
+
+def test_default_bake_has_the_documented_layout(bake):
+    project = bake()
+    package = project / "src" / "digits_research"
+    for path in ("pyproject.toml", "README.md", "LICENSE", ".gitignore", "tests/test_wandb_tracking.py"):
+        assert (project / path).is_file(), path
+    for name in ("data.py", "model.py", "config.py", "cli.py", "__main__.py"):
+        assert (package / name).is_file(), name
+    _assert_fully_rendered(project)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"] == {"digits-research": "digits_research.cli:main"}
+    assert "pytest>=8" in pyproject["project"]["optional-dependencies"]["dev"]
+
+
+def test_vendored_runner_is_copied_verbatim_with_relative_imports(bake):
+    copied = bake() / "src" / "digits_research" / "hyperlight"
+    sources = sorted(p.name for p in VENDORED.glob("*.py"))
+    assert sources == sorted(p.name for p in copied.glob("*.py"))
+    for name in sources:
+        text = (VENDORED / name).read_text()
+        assert (copied / name).read_text() == text
+        assert "import hyperlight" not in text and "from hyperlight" not in text, name
+
+
+@pytest.mark.parametrize(("key", "value"), CHOICES, ids=[f"{k}={v}" for k, v in CHOICES])
+def test_every_choice_bakes_fully_rendered(bake, key, value):
+    project = bake(**{key: value})
+    _assert_fully_rendered(project)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    config = (project / "src" / "digits_research" / "config.py").read_text()
+    if key == "use_wandb":
+        has_wandb = value == "y"
+        assert any(dep.startswith("wandb") for dep in pyproject["project"]["dependencies"]) is has_wandb
+        assert ("wandb_project" in config) is has_wandb
+        assert (project / "tests" / "test_wandb_tracking.py").exists() is has_wandb
+    elif key == "license":
+        assert (project / "LICENSE").exists() is (value != "Proprietary")
+        assert pyproject["project"].get("license", "Proprietary") == value
+    elif key == "python_version":
+        assert pyproject["project"]["requires-python"] == f">={value}"
+        assert pyproject["tool"]["ruff"]["target-version"] == f"py{value.replace('.', '')}"
+
+
+def test_names_flow_from_the_project_name(bake):
+    project = bake(project_name="Protein Folding Study")
+    assert project.name == "protein-folding-study"
+    config = (project / "src" / "protein_folding_study" / "config.py").read_text()
+    assert 'EXPERIMENT_ID = "protein-folding-study-baseline"' in config
