@@ -103,7 +103,9 @@ def run_single_trial(
         metrics_last=metrics.series_last.to_dict(),
     )
     write_manifest(run_dir, manifest)
-    print(f"\nBest epoch {progress.eval_epoch}. Results in {run_dir}: {png_path.name}, {csv_path.name}, manifest.json")
+    print(f"\nBest epoch: {progress.eval_epoch}. Results: {run_dir.resolve()}")
+    for label, path in (("plot", png_path), ("metrics", csv_path), ("manifest", run_dir / "manifest.json")):
+        print(f"  {label:<9}{path.resolve()}")
     return {
         "lmodule_best": lmodule_best,
         "best_epoch": progress.eval_epoch,
