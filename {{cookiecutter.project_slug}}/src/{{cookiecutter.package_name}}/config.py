@@ -22,16 +22,16 @@ CONFIG = {
 # How to train, validate, test and search; not hyper-parameters of the model.
 EXTRA_CONFIG = {
     "seed": 16,  # remove for non-deterministic runs
-    "metric_to_optimize": "val_acc_epoch",  # picks the best checkpoint and drives early stopping
+    "metric_to_optimize": "val_acc_epoch",  # a val_*_epoch metric: picks the best checkpoint, drives early stopping
     "metric_opt_mode": "max",  # "max" for accuracy-like metrics, "min" for losses
     "ptl_early_stopping_patience": 5,  # epochs without improvement before stopping
     "ptl_early_stopping_grace_period": 5,  # never stop before this many epochs
     "ptl_precision": 32,  # 32, "16-mixed" (GPU) or "bf16-mixed"
     "gpus": -1,  # -1: GPUs if any, else CPU; 0: CPU; n: n GPUs
     "n_workers": 0,  # DataLoader worker processes; 0 suits small in-memory data
-    "train_loader_name": "train_loader",  # keys of the dict configure_dataloaders returns
-    "val_loader_name": "val_loader",
-    "test_loader_name": "test_loader",
+    "train_loader_name": "train_loader",  # key of the training loader in configure_dataloaders' dict
+    "val_loader_name": "val_loader",  # key of the validation loader (early stopping, best checkpoint)
+    "test_loader_name": "test_loader",  # key of the loader the best checkpoint is tested on
     "fast_dev_run": False,  # True: one epoch of two batches per stage, end to end
     "results_dir": "results",  # runs go to <results_dir>/<EXPERIMENT_ID>/<run>/
 {%- if cookiecutter.use_wandb == "y" %}
@@ -56,10 +56,10 @@ def __getattr__(name: str):
     from ray import tune
 
     return {
-        **CONFIG,
-        "lr": tune.loguniform(1e-4, 1e-2),
-        "warmup": tune.choice([0, 20, 50]),
-        "batch_size": tune.choice([32, 64, 128]),
-        "n_hidden": tune.choice([64, 128, 256]),
-        "max_epochs": tune.choice([10, 20]),
+        **CONFIG,  # every key not searched below keeps its CONFIG value
+        "lr": tune.loguniform(1e-4, 1e-2),  # peak learning rate, sampled on a log scale
+        "warmup": tune.choice([0, 20, 50]),  # warm-up steps
+        "batch_size": tune.choice([32, 64, 128]),  # per training step
+        "n_hidden": tune.choice([64, 128, 256]),  # width of the first hidden layer
+        "max_epochs": tune.choice([10, 20]),  # upper bound per trial; ASHA may stop a trial sooner
     }

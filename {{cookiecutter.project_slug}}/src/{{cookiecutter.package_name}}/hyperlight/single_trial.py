@@ -88,8 +88,12 @@ def run_single_trial(
             trainer.validate(lmodule_best, val_loader, ckpt_path=checkpoint.best_model_path, verbose=False)
             trainer.test(lmodule_best, test_loader, verbose=False)
     except BaseException as error:
-        manifest.update(status="interrupted" if isinstance(error, KeyboardInterrupt) else "failed", error=repr(error))
+        # Lightning turns Ctrl-C into SystemExit; keep what the finished epochs produced either way.
+        interrupted = isinstance(error, KeyboardInterrupt | SystemExit)
+        manifest.update(status="interrupted" if interrupted else "failed", error=repr(error))
         write_manifest(run_dir, manifest)
+        if progress.rows:
+            save_metrics(run_dir, TrialMetrics(progress.rows))
         raise
     finally:
         tracking.finish(loggers)

@@ -46,9 +46,27 @@ TUNE_KEYS = frozenset(
 )
 KNOWN_KEYS = SINGLE_TRIAL_KEYS | OPTIONAL_KEYS | TUNE_KEYS
 
-PRECISIONS = (32, "32", "32-true", "16-mixed", "bf16-mixed", 64, "64", "64-true")
+PRECISIONS = (32, "32", "32-true", "16-mixed", "bf16-mixed", 16, "16", "bf16", 64, "64", "64-true")
 METRIC_NAME = re.compile(r"^(train|val|test)_.+_(step|epoch)$")
 OPTIMIZABLE_METRIC = re.compile(r"^val_.+_epoch$")
+
+
+def _count(value: Any, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+# key: (is the value valid?, the rule in words)
+_VALUE_RULES = {
+    "metric_opt_mode": (lambda v: v in ("min", "max"), "must be 'min' or 'max'"),
+    "metric_to_optimize": (
+        lambda v: isinstance(v, str) and OPTIMIZABLE_METRIC.match(v) is not None,
+        "must name an epoch-level validation metric such as 'val_acc_epoch'",
+    ),
+    "ptl_precision": (lambda v: v in PRECISIONS, f"must be one of {PRECISIONS}"),
+    "gpus": (lambda v: _count(v, -1), "must be -1 (auto), 0 (CPU) or a number of GPUs"),
+    "ptl_early_stopping_patience": (lambda v: _count(v, 0), "must be an integer >= 0"),
+    "ptl_early_stopping_grace_period": (lambda v: _count(v, 0), "must be an integer >= 0"),
+}
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -63,28 +81,17 @@ def _raise_if(problems: list[str], what: str) -> None:
         raise ConfigError(f"{what}:\n{lines}")
 
 
-def check_extra_config(extra_config: Mapping[str, Any], required: Iterable[str] = SINGLE_TRIAL_KEYS) -> None:
+def check_extra_config(extra_config: Mapping[str, Any]) -> None:
     """Report every missing, unknown or out-of-range key at once, not one per run."""
     problems = []
-    missing = sorted(set(required) - set(extra_config))
+    missing = sorted(SINGLE_TRIAL_KEYS - set(extra_config))
     if missing:
         problems.append(f"missing keys: {', '.join(missing)}")
     for key in sorted(set(extra_config) - KNOWN_KEYS):
         problems.append(f"unknown key '{key}'{did_you_mean(key, KNOWN_KEYS)}")
-    mode = extra_config.get("metric_opt_mode", "max")
-    if mode not in ("min", "max"):
-        problems.append(f"metric_opt_mode must be 'min' or 'max', got {mode!r}")
-    metric = extra_config.get("metric_to_optimize", "val_x_epoch")
-    if not isinstance(metric, str) or not OPTIMIZABLE_METRIC.match(metric):
-        problems.append(
-            f"metric_to_optimize must name an epoch-level validation metric such as 'val_acc_epoch', got {metric!r}"
-        )
-    precision = extra_config.get("ptl_precision", 32)
-    if precision not in PRECISIONS:
-        problems.append(f"ptl_precision must be one of {PRECISIONS}, got {precision!r}")
-    gpus = extra_config.get("gpus", 0)
-    if not isinstance(gpus, int) or isinstance(gpus, bool) or gpus < -1:
-        problems.append(f"gpus must be -1 (auto), 0 (CPU) or a number of devices, got {gpus!r}")
+    for key, (is_valid, rule) in _VALUE_RULES.items():
+        if key in extra_config and not is_valid(extra_config[key]):
+            problems.append(f"{key} {rule}, got {extra_config[key]!r}")
     _raise_if(problems, "extra_config is invalid")
 
 
