@@ -13,6 +13,8 @@ from lightning.pytorch import Callback
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
+Batch = tuple[torch.Tensor, torch.Tensor]  # (inputs, targets), as the DataLoaders in data.py yield them
+
 
 def stage_metrics(stage: str, n_classes: int) -> MetricCollection:
     """Metrics named `<stage>_acc`, `<stage>_f1`; torchmetrics accumulates them over the epoch."""
@@ -60,7 +62,7 @@ class LitDigits(pl.LightningModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
 
-    def configure_optimizers(self):
+    def configure_optimizers(self) -> tuple[list, list]:
         optimizer = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
         warmup, total = self.hparams.warmup, max(self.hparams.n_train_steps, 1)
 
@@ -73,7 +75,7 @@ class LitDigits(pl.LightningModule):
         # "interval": "step" makes Lightning step the scheduler after every batch, not every epoch.
         return [optimizer], [{"scheduler": scheduler, "interval": "step", "frequency": 1}]
 
-    def _stage_step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
+    def _stage_step(self, batch: Batch, stage: str) -> torch.Tensor:
         inputs, target = batch
         logits = self(inputs)
         loss = F.cross_entropy(logits, target)
@@ -84,13 +86,13 @@ class LitDigits(pl.LightningModule):
         self.log(f"{stage}_loss", loss, on_step=True, on_epoch=True)
         return loss
 
-    def training_step(self, batch, batch_idx):
+    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         return self._stage_step(batch, "train")
 
-    def validation_step(self, batch, batch_idx):
+    def validation_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         return self._stage_step(batch, "val")
 
-    def test_step(self, batch, batch_idx):
+    def test_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         return self._stage_step(batch, "test")
 
 
