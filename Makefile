@@ -6,6 +6,9 @@ VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 DEMO_DIR ?= build/demo
+# What cookiecutter.json's defaults bake into (tests/test_requirements.py checks these).
+DEMO_SLUG := digits-research
+DEMO_PACKAGE := digits_research
 
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -23,8 +26,8 @@ venv: $(STAMP)
 demo: venv
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(BIN)/cookiecutter --no-input --output-dir $(DEMO_DIR) .
-	$(BIN)/pip install --quiet -e $(DEMO_DIR)/digits-research
-	cd $(DEMO_DIR)/digits-research && $(BIN)/python -m digits_research train
+	$(BIN)/pip install --quiet -e $(DEMO_DIR)/$(DEMO_SLUG)
+	cd $(DEMO_DIR)/$(DEMO_SLUG) && $(BIN)/python -m $(DEMO_PACKAGE) train
 
 test: venv
 	$(BIN)/python -m pytest tests

@@ -18,6 +18,12 @@ def _declared(bake) -> list[Requirement]:
     return [Requirement(dep) for dep in pyproject["project"]["dependencies"]]
 
 
+def _make_variable(name: str) -> str:
+    makefile = (TEMPLATE_ROOT / "Makefile").read_text()
+    [value] = [line.split("=", 1)[1].strip() for line in makefile.splitlines() if line.startswith(f"{name} ")]
+    return value
+
+
 def test_every_runtime_dependency_is_pinned_within_its_range(bake):
     pins = _pins()
     for req in _declared(bake):
@@ -31,8 +37,13 @@ def test_every_runtime_dependency_is_pinned_within_its_range(bake):
 
 
 def test_makefile_torch_satisfies_the_declared_range(bake):
-    makefile = (TEMPLATE_ROOT / "Makefile").read_text()
-    [spec] = [line.split("?=")[1].strip() for line in makefile.splitlines() if line.startswith("TORCH_SPEC")]
+    spec = _make_variable("TORCH_SPEC")
     [torch] = [req for req in _declared(bake) if req.name == "torch"]
     [pinned] = Requirement(spec).specifier
     assert torch.specifier.contains(pinned.version), f"{spec} is outside {torch}"
+
+
+def test_make_demo_names_match_the_default_bake(bake):
+    project = bake()
+    assert project.name == _make_variable("DEMO_SLUG")
+    assert (project / "src" / _make_variable("DEMO_PACKAGE") / "__main__.py").is_file()
