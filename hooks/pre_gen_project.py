@@ -28,19 +28,25 @@ SHADOWED = {
 } | set(sys.stdlib_module_names)
 
 
-def problem(package: str, slug: str) -> str | None:
+def problem(package: str, slug: str, experiment_id: str) -> str | None:
     if not package.isidentifier():
         return f"package_name '{package}' is not a valid Python identifier (use letters, digits and _)"
     if keyword.iskeyword(package) or keyword.issoftkeyword(package):
         return f"package_name '{package}' is a Python keyword"
     if package in SHADOWED:
         return f"package_name '{package}' shadows the module '{package}' that the project imports"
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug):
-        return f"project_slug '{slug}' must start with a letter or digit and hold only letters, digits, '.', '_', '-'"
+    for key, value in (("project_slug", slug), ("experiment_id", experiment_id)):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", value):
+            return f"{key} '{value}' must start with a letter or digit and hold only letters, digits, '.', '_', '-'"
     return None
 
 
-message = problem("{{ cookiecutter.package_name }}", "{{ cookiecutter.project_slug }}")
+# Raw triple quotes: a stray quote or backslash in a value still reaches problem() intact.
+message = problem(
+    r"""{{ cookiecutter.package_name }}""",
+    r"""{{ cookiecutter.project_slug }}""",
+    r"""{{ cookiecutter.experiment_id }}""",
+)
 if message:
     print(f"ERROR: {message}; choose another name.", file=sys.stderr)
     sys.exit(1)

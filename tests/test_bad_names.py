@@ -25,3 +25,13 @@ def test_bad_package_name_is_rejected_cleanly(cookies, capfd, tmp_path, package_
     assert line.startswith(f"ERROR: {message}")
     # pytest-cookies bakes into <tmp_path>/cookies/bakeNN: the hook must leave no project folder there
     assert [p for p in (tmp_path / "cookies").rglob("*") if not p.name.startswith("bake")] == []
+
+
+@pytest.mark.parametrize(("key", "value"), [("experiment_id", "my run"), ("project_slug", "../escape")])
+def test_bad_folder_names_are_rejected(cookies, capfd, key, value):
+    context = {key: value, "package_name": "valid_package"}
+    result = cookies.bake(template=str(TEMPLATE_ROOT), extra_context=context)
+
+    assert result.exit_code != 0
+    [line] = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR:")]
+    assert line.startswith(f"ERROR: {key} '{value}' must start with a letter or digit")

@@ -1,11 +1,13 @@
 """Every option bakes, nothing is left unrendered, and each option does what it says."""
 
+import ast
 import json
 import tomllib
 from pathlib import Path
 
 import pytest
 from conftest import TEMPLATE_ROOT, text_files
+from cookiecutter.generate import is_copy_only_path
 
 OPTIONS = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text())
 CHOICES = [
@@ -23,6 +25,8 @@ def _assert_fully_rendered(project: Path) -> None:
     ]
     leftovers += [str(p.relative_to(project)) for p in project.rglob("*") if "{{" in p.name]
     assert leftovers == []
+    for path in project.rglob("*.py"):
+        ast.parse(path.read_text(), filename=str(path))  # rendered values must not break the syntax
 
 
 def test_default_bake_has_the_documented_layout(bake):
@@ -39,6 +43,8 @@ def test_default_bake_has_the_documented_layout(bake):
 
 
 def test_vendored_runner_is_copied_verbatim_with_relative_imports(bake):
+    runner_dir = str(VENDORED.relative_to(VENDORED.parents[2]))  # as cookiecutter walks the template
+    assert is_copy_only_path(runner_dir, {"cookiecutter": OPTIONS})
     copied = bake() / "src" / "digits_research" / "hyperlight"
     sources = sorted(p.name for p in VENDORED.glob("*.py"))
     assert sources == sorted(p.name for p in copied.glob("*.py"))
@@ -72,3 +78,12 @@ def test_names_flow_from_the_project_name(bake):
     assert project.name == "protein-folding-study"
     config = (project / "src" / "protein_folding_study" / "config.py").read_text()
     assert 'EXPERIMENT_ID = "protein-folding-study-baseline"' in config
+
+
+def test_quotes_and_backslashes_in_free_text_survive(bake):
+    description = 'A study of "grokking" \\ and <things> & more'
+    project = bake(description=description, author_name='Dana "D" O\'Neil')
+    _assert_fully_rendered(project)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == description
+    assert pyproject["project"]["authors"][0]["name"] == 'Dana "D" O\'Neil'

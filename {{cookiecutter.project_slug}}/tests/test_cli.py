@@ -52,7 +52,8 @@ def test_train_fast_dev_run_end_to_end_without_ray(tmp_path):
         ("true", False, True),
         ("none", 16, None),
         ("min", "max", "min"),
-        ("bf16-mixed", 32, "bf16-mixed"),
+        ("16", "32-true", "16"),
+        ("bf16-mixed", "32-true", "bf16-mixed"),
     ],
 )
 def test_set_values_are_parsed_as_their_type(text, current, expected):
@@ -65,9 +66,20 @@ def test_set_overrides_the_dict_that_holds_the_key():
     assert config == {"lr": 0.1} and extra == {"seed": 7}
 
 
-def test_set_rejects_a_non_boolean_for_a_flag():
-    with pytest.raises(ConfigError, match="--set fast_dev_run: expected true or false, got 'maybe'"):
-        apply_overrides(["fast_dev_run=maybe"], {"fast_dev_run": False})
+@pytest.mark.parametrize(
+    ("pair", "current", "message"),
+    [
+        ("fast_dev_run=maybe", False, "expected a bool like False, got 'maybe'"),
+        ("fast_dev_run=1", False, "expected a bool like False, got '1'"),
+        ("lr=1e-3x", 3e-3, "expected a float like 0.003, got '1e-3x'"),
+        ("max_epochs=5.5", 20, "expected a int like 20, got '5.5'"),
+        ("unfreeze_epochs=1", [0, 1], "expected a list like \\[0, 1\\], got '1'"),
+    ],
+)
+def test_set_rejects_a_value_of_the_wrong_type(pair, current, message):
+    key = pair.split("=")[0]
+    with pytest.raises(ConfigError, match=f"--set {key}: {message}"):
+        apply_overrides([pair], {key: current})
 
 
 def test_unknown_set_key_exits_with_a_suggestion(capsys):

@@ -78,6 +78,7 @@ def test_badly_named_metric_fails_after_sanity_check(runner, config, extra_confi
         ("metric_opt_mode", "maximum", "metric_opt_mode must be 'min' or 'max'"),
         ("ptl_precision", 8, "ptl_precision must be one of"),
         ("gpus", -2, "gpus must be -1"),
+        ("gpus", 2, "a single trial runs on one device"),
         ("metric_to_optimize", "train_loss_epoch", "epoch-level validation metric"),
     ],
 )

@@ -10,17 +10,20 @@ from {{ cookiecutter.package_name }}.hyperlight import Runner
 
 
 class LitLogisticRegression(pl.LightningModule):
+    """No save_hyperparameters, and a train metric logged from the module's on_train_epoch_end."""
+
     def __init__(self, hparams):
         super().__init__()
-        self.save_hyperparameters(hparams)
-        self.linear = torch.nn.Linear(64, self.hparams.n_classes)
-        self.val_acc = torchmetrics.Accuracy(task="multiclass", num_classes=self.hparams.n_classes)
+        self.config = hparams
+        self.linear = torch.nn.Linear(64, hparams["n_classes"])
+        self.train_acc = torchmetrics.Accuracy(task="multiclass", num_classes=hparams["n_classes"])
+        self.val_acc = torchmetrics.Accuracy(task="multiclass", num_classes=hparams["n_classes"])
 
     def forward(self, x):
         return self.linear(x)
 
     def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=self.hparams.lr)
+        return torch.optim.SGD(self.parameters(), lr=self.config["lr"])
 
     def _step(self, batch, stage):
         x, y = batch
@@ -30,7 +33,13 @@ class LitLogisticRegression(pl.LightningModule):
         return loss, logits, y
 
     def training_step(self, batch, batch_idx):
-        return self._step(batch, "train")[0]
+        loss, logits, y = self._step(batch, "train")
+        self.train_acc.update(logits, y)
+        return loss
+
+    def on_train_epoch_end(self):
+        self.log("train_acc_epoch", self.train_acc.compute())
+        self.train_acc.reset()
 
     def validation_step(self, batch, batch_idx):
         loss, logits, y = self._step(batch, "val")
@@ -52,3 +61,7 @@ def test_min_mode_metric_on_an_unseen_module(extra_config):
     assert abs(result["metrics_last"]["reval_loss_epoch"] - val_loss.min()) < 1e-6
     assert val_loss.iloc[-1] < val_loss.iloc[0]
     assert "test_loss_epoch" in result["metrics_last"]
+    # logged after the callbacks' on_train_epoch_end, yet filed under its own epoch
+    train_acc = result["metrics"].df.xs("Train", level="stage")["acc"]
+    assert train_acc.notna().all() and len(train_acc) == config["max_epochs"]
+    assert train_acc.is_unique

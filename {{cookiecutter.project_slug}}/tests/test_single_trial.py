@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import torch
 from lightning.pytorch import Callback
@@ -49,12 +50,28 @@ def test_single_trial_returns_documented_result(runner, config, extra_config):
     assert "git_commit" in manifest
 
 
-def test_lmodule_best_is_the_best_checkpoint(runner, config, extra_config):
-    config["max_epochs"] = 6
-    result = runner.run_single_trial(LitDigits, config, extra_config)
+class ScrambleWeightsFrom(Callback):
+    """Wreck the weights after a given epoch, so the best checkpoint is an earlier one."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        if trainer.current_epoch >= self.epoch:
+            with torch.no_grad():
+                for param in pl_module.parameters():
+                    param.add_(torch.randn_like(param) * 3)
+
+
+def test_lmodule_best_is_the_best_checkpoint(config, extra_config):
+    callbacks = [UnfreezeModelTailCallback([0, 1]), ScrambleWeightsFrom(3)]
+    result = Runner(configure_dataloaders, pl_callbacks=callbacks).run_single_trial(
+        LitDigits, {**config, "max_epochs": 6}, extra_config
+    )
 
     val_acc = result["metrics"].df.xs("Val", level="stage")["acc"]
-    assert result["best_epoch"] == val_acc.idxmax()
+    assert result["best_epoch"] == val_acc.idxmax() <= 3 < len(val_acc) - 1
+    assert val_acc.iloc[-1] < val_acc.max()  # the last model is not the best one
     model = result["lmodule_best"].eval()
     with torch.no_grad():
         batches = list(configure_dataloaders(config["batch_size"])["val_loader"])
@@ -63,6 +80,12 @@ def test_lmodule_best_is_the_best_checkpoint(runner, config, extra_config):
     recomputed = multiclass_accuracy(logits, target, num_classes=config["n_classes"]).item()
     assert abs(recomputed - val_acc.max()) < 1e-6
     assert abs(result["metrics_last"]["reval_acc_epoch"] - val_acc.max()) < 1e-6
+
+
+def test_config_with_numpy_and_path_values_reloads_its_checkpoint(runner, config, extra_config, tmp_path):
+    config.update(lr=np.float64(3e-3), n_hidden=np.int64(64), max_epochs=2, data_dir=tmp_path)
+    result = runner.run_single_trial(LitDigits, config, extra_config)
+    assert result["lmodule_best"].hparams.data_dir == tmp_path
 
 
 def test_same_seed_gives_identical_metrics_in_separate_folders(runner, config, extra_config):

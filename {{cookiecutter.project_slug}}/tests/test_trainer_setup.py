@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from {{ cookiecutter.package_name }}.hyperlight.progress import MetricsProgress
 from {{ cookiecutter.package_name }}.hyperlight.single_trial import DEFAULTS
 from {{ cookiecutter.package_name }}.hyperlight.trainer_setup import build_trainer, device_kwargs
 
@@ -10,9 +11,9 @@ from {{ cookiecutter.package_name }}.hyperlight.trainer_setup import build_train
 @pytest.mark.parametrize(
     ("gpus", "expected"),
     [
-        (-1, {"accelerator": "auto", "devices": "auto"}),
+        (-1, {"accelerator": "auto", "devices": 1}),
         (0, {"accelerator": "cpu", "devices": 1}),
-        (2, {"accelerator": "gpu", "devices": 2}),
+        (1, {"accelerator": "gpu", "devices": 1}),
     ],
 )
 def test_gpus_maps_to_accelerator_and_devices(gpus, expected):
@@ -22,7 +23,8 @@ def test_gpus_maps_to_accelerator_and_devices(gpus, expected):
 def test_trainer_honours_clip_precision_grace_and_determinism(config, extra_config, tmp_path):
     config.update(gradient_clip_val=0.5, n_steps_per_epoch=18)
     extra = {**DEFAULTS, **extra_config, "ptl_precision": "bf16-mixed", "ptl_early_stopping_grace_period": 4}
-    trainer, checkpoint, _ = build_trainer(config, extra, tmp_path, [], [])
+    torch.use_deterministic_algorithms(False)  # a global flag: earlier seeded runs leave it on
+    trainer, checkpoint = build_trainer(config, extra, tmp_path, [], [], MetricsProgress())
 
     assert trainer.gradient_clip_val == 0.5
     assert trainer.precision == "bf16-mixed"
@@ -34,7 +36,8 @@ def test_trainer_honours_clip_precision_grace_and_determinism(config, extra_conf
 
 def test_no_clipping_and_no_determinism_when_off(config, extra_config, tmp_path):
     config.update(gradient_clip_val=0, n_steps_per_epoch=18)
-    trainer, _, _ = build_trainer(config, {**DEFAULTS, **extra_config, "seed": None}, tmp_path, [], [])
+    torch.use_deterministic_algorithms(True)
+    trainer, _ = build_trainer(config, {**DEFAULTS, **extra_config, "seed": None}, tmp_path, [], [], MetricsProgress())
 
     assert trainer.gradient_clip_val is None
     assert not torch.are_deterministic_algorithms_enabled()

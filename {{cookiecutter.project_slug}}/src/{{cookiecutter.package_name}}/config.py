@@ -26,8 +26,8 @@ EXTRA_CONFIG = {
     "metric_opt_mode": "max",  # "max" for accuracy-like metrics, "min" for losses
     "ptl_early_stopping_patience": 5,  # epochs without improvement before stopping
     "ptl_early_stopping_grace_period": 5,  # never stop before this many epochs
-    "ptl_precision": 32,  # 32, "16-mixed" (GPU) or "bf16-mixed"
-    "gpus": -1,  # -1: GPUs if any, else CPU; 0: CPU; n: n GPUs
+    "ptl_precision": "32-true",  # "32-true", "16-mixed" (GPU) or "bf16-mixed"
+    "gpus": -1,  # -1: a GPU if there is one, else the CPU; 0: the CPU; 1: a GPU
     "n_workers": 0,  # DataLoader worker processes; 0 suits small in-memory data
     "train_loader_name": "train_loader",  # key of the training loader in configure_dataloaders' dict
     "val_loader_name": "val_loader",  # key of the validation loader (early stopping, best checkpoint)

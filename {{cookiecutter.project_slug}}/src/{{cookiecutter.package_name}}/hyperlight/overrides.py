@@ -11,16 +11,37 @@ from .validation import ConfigError, did_you_mean
 _WORDS = {"true": True, "false": False, "none": None, "null": None}
 
 
-def parse_value(text: str, current: Any) -> Any:
-    """`5` is an int, `1e-3` a float, `[0, 2]` a list, `true`/`none` what they say, anything else a str."""
+def _literal(text: str) -> Any:
     try:
-        value = ast.literal_eval(text)
+        return ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        value = _WORDS.get(text.lower(), text)
-    if isinstance(current, bool) and not isinstance(value, bool):
-        raise ConfigError(f"expected true or false, got {text!r}")
-    if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        return _WORDS.get(text.lower(), text)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def parse_value(text: str, current: Any) -> Any:
+    """Parse `text` as the kind of value `current` is, so `lr=1e-3x` fails here, not inside AdamW.
+
+    Strings are taken as typed; `none` is accepted anywhere (e.g. `seed=none` turns seeding off).
+    """
+    if isinstance(current, str):
+        return text
+    value = _literal(text)
+    if current is None or value is None:
+        return value
+    if isinstance(current, bool):
+        valid = isinstance(value, bool)
+    elif isinstance(current, float):
+        valid, value = _number(value), float(value) if _number(value) else value
+    elif isinstance(current, int):
+        valid = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        valid = isinstance(value, type(current))
+    if not valid:
+        raise ConfigError(f"expected a {type(current).__name__} like {current!r}, got {text!r}")
     return value
 
 

@@ -24,6 +24,7 @@ class MetricsProgress(Callback):
         self.csv_path = csv_path
         # Epoch the re-validation and test rows are filed under: the best checkpoint's.
         self.eval_epoch = 0
+        self._pending_epoch: int | None = None
 
     def _record(self, trainer: Trainer, stage: str, epoch: int) -> dict:
         row = metric_row(stage, epoch, trainer.callback_metrics)
@@ -39,7 +40,23 @@ class MetricsProgress(Callback):
             self._record(trainer, "Val", trainer.current_epoch)
 
     def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        epoch = trainer.current_epoch
+        # The module's own on_train_epoch_end runs after the callbacks' and may still log,
+        # so the epoch's train metrics are read once it is over (see _finish_epoch).
+        self._pending_epoch = trainer.current_epoch
+
+    def on_train_epoch_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self._finish_epoch(trainer)
+
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self._finish_epoch(trainer)
+
+    def on_exception(self, trainer: Trainer, pl_module: LightningModule, exception: BaseException) -> None:
+        self._finish_epoch(trainer)
+
+    def _finish_epoch(self, trainer: Trainer) -> None:
+        if self._pending_epoch is None:
+            return
+        epoch, self._pending_epoch = self._pending_epoch, None
         self._record(trainer, "Train", epoch)
         this_epoch = [row for row in self.rows if row["epoch"] == epoch and row["stage"] in ("Train", "Val")]
         self._print(*sorted(this_epoch, key=lambda row: STAGES.index(row["stage"])))

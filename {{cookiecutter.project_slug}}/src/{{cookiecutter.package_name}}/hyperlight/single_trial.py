@@ -12,6 +12,7 @@ import torch
 
 from . import tracking
 from .metrics import TrialMetrics
+from .progress import MetricsProgress
 from .results import create_run_dir, environment, save_metrics, write_manifest
 from .trainer_setup import FAST_DEV_BATCHES, build_trainer
 from .validation import check_config, check_extra_config, check_loaders
@@ -71,10 +72,12 @@ def run_single_trial(
     manifest = {"status": "running", "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seed": extra["seed"]}
     manifest.update(config=config, extra_config=extra, **environment())
     write_manifest(run_dir, manifest)
-    loggers = tracking.build_loggers(extra, run_dir, config)
-    trainer, checkpoint, progress = build_trainer(config, extra, run_dir, pl_callbacks, loggers)
-    manifest["device"] = _device(trainer)
+    progress = MetricsProgress(csv_path=run_dir / "metrics.csv")
+    loggers = []
     try:
+        loggers = tracking.build_loggers(extra, run_dir, config)
+        trainer, checkpoint = build_trainer(config, extra, run_dir, pl_callbacks, loggers, progress)
+        manifest["device"] = _device(trainer)
         with warnings.catch_warnings():
             for pattern in _QUIET:
                 warnings.filterwarnings("ignore", pattern)
@@ -85,7 +88,10 @@ def run_single_trial(
                 TrialMetrics(progress.rows), extra["metric_to_optimize"], extra["metric_opt_mode"]
             )
             lmodule_best = lmodule_class(config)
-            trainer.validate(lmodule_best, val_loader, ckpt_path=checkpoint.best_model_path, verbose=False)
+            # weights_only=False: the checkpoint is this run's own, and its hparams may hold numpy or Path values.
+            trainer.validate(
+                lmodule_best, val_loader, ckpt_path=checkpoint.best_model_path, verbose=False, weights_only=False
+            )
             trainer.test(lmodule_best, test_loader, verbose=False)
     except BaseException as error:
         # Lightning turns Ctrl-C into SystemExit; keep what the finished epochs produced either way.

@@ -18,9 +18,13 @@ FAST_DEV_BATCHES = 2
 
 
 def device_kwargs(gpus: int) -> dict[str, Any]:
-    """gpus: -1 lets Lightning pick (GPUs if any), 0 forces the CPU, n asks for n GPUs."""
+    """gpus: -1 takes one GPU if there is one (else the CPU), 0 forces the CPU, 1 requires a GPU.
+
+    One device per trial: the runner's results, metrics table and checkpoint reload are
+    single-process; searches spread trials over GPUs instead (validation rejects gpus > 1).
+    """
     if gpus == -1:
-        return {"accelerator": "auto", "devices": "auto"}
+        return {"accelerator": "auto", "devices": 1}
     if gpus == 0:
         return {"accelerator": "cpu", "devices": 1}
     return {"accelerator": "gpu", "devices": gpus}
@@ -32,17 +36,29 @@ def build_trainer(
     run_dir: Path,
     pl_callbacks: list[Callback],
     loggers: list[Logger],
-) -> tuple[Trainer, ModelCheckpoint, MetricsProgress]:
+    progress: MetricsProgress,
+) -> tuple[Trainer, ModelCheckpoint]:
     """One Trainer per run, with fresh copies of the user's callbacks so runs never share state."""
     metric, mode = extra_config["metric_to_optimize"], extra_config["metric_opt_mode"]
+    # Save and decide at validation end, on exactly the weights that produced the metric; at train
+    # epoch end (Lightning's default here) callbacks and the module may already have changed them.
     checkpoint = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints", filename="best-{epoch:03d}", monitor=metric, mode=mode, save_top_k=1
+        dirpath=run_dir / "checkpoints",
+        filename="best-{epoch:03d}",
+        monitor=metric,
+        mode=mode,
+        save_top_k=1,
+        save_on_train_epoch_end=False,
     )
-    progress = MetricsProgress(csv_path=run_dir / "metrics.csv")
     callbacks = [
         MetricNamesGuard(metric),
         *copy.deepcopy(list(pl_callbacks)),
-        EarlyStopping(monitor=metric, mode=mode, patience=extra_config["ptl_early_stopping_patience"]),
+        EarlyStopping(
+            monitor=metric,
+            mode=mode,
+            patience=extra_config["ptl_early_stopping_patience"],
+            check_on_train_epoch_end=False,
+        ),
         checkpoint,
         progress,
     ]
@@ -64,4 +80,4 @@ def build_trainer(
         enable_progress_bar=False,
         default_root_dir=run_dir,
     )
-    return trainer, checkpoint, progress
+    return trainer, checkpoint

@@ -63,7 +63,10 @@ _VALUE_RULES = {
         "must name an epoch-level validation metric such as 'val_acc_epoch'",
     ),
     "ptl_precision": (lambda v: v in PRECISIONS, f"must be one of {PRECISIONS}"),
-    "gpus": (lambda v: _count(v, -1), "must be -1 (auto), 0 (CPU) or a number of GPUs"),
+    "gpus": (
+        lambda v: _count(v, -1) and v <= 1,
+        "must be -1 (a GPU if there is one), 0 (CPU) or 1 (a GPU); a single trial runs on one device",
+    ),
     "ptl_early_stopping_patience": (lambda v: _count(v, 0), "must be an integer >= 0"),
     "ptl_early_stopping_grace_period": (lambda v: _count(v, 0), "must be an integer >= 0"),
 }
