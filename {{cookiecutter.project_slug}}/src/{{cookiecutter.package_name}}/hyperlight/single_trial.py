@@ -9,6 +9,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.callbacks import ModelCheckpoint
 
 from . import tracking
 from .metrics import TrialMetrics
@@ -45,6 +46,33 @@ def _best_epoch(metrics: TrialMetrics, metric: str, mode: str) -> int:
     return int(values.idxmax() if mode == "max" else values.idxmin())
 
 
+def _evaluate_best(
+    trainer: pl.Trainer,
+    checkpoint: ModelCheckpoint,
+    progress: MetricsProgress,
+    lmodule_class: type[pl.LightningModule],
+    config: dict[str, Any],
+    extra: dict[str, Any],
+    loaders: dict[str, Any],
+) -> pl.LightningModule:
+    """Stages 5-7 on a fresh instance, so the result is the best checkpoint, not the last epoch."""
+    if not checkpoint.best_model_path:
+        raise RuntimeError(f"no checkpoint was saved: '{extra['metric_to_optimize']}' was never finite")
+    metric, mode = extra["metric_to_optimize"], extra["metric_opt_mode"]
+    progress.eval_epoch = _best_epoch(TrialMetrics(progress.rows), metric, mode)
+    lmodule_best = lmodule_class(config)
+    # weights_only=False: the checkpoint is this run's own, and its hparams may hold numpy or Path values.
+    trainer.validate(
+        lmodule_best,
+        loaders[extra["val_loader_name"]],
+        ckpt_path=checkpoint.best_model_path,
+        verbose=False,
+        weights_only=False,
+    )
+    trainer.test(lmodule_best, loaders[extra["test_loader_name"]], verbose=False)
+    return lmodule_best
+
+
 def run_single_trial(
     configure_dataloaders: Callable[..., dict],
     lmodule_class: type[pl.LightningModule],
@@ -61,9 +89,7 @@ def run_single_trial(
         pl.seed_everything(extra["seed"], workers=True)
     loaders = configure_dataloaders(config["batch_size"], n_workers=extra["n_workers"])
     check_loaders(loaders, extra)
-    train_loader, val_loader, test_loader = (
-        loaders[extra[f"{stage}_loader_name"]] for stage in ("train", "val", "test")
-    )
+    train_loader, val_loader = loaders[extra["train_loader_name"]], loaders[extra["val_loader_name"]]
     n_steps = min(len(train_loader), FAST_DEV_BATCHES) if extra["fast_dev_run"] else len(train_loader)
     max_epochs = 1 if extra["fast_dev_run"] else config["max_epochs"]
     config = {**config, "n_steps_per_epoch": n_steps, "n_train_steps": n_steps * max_epochs}
@@ -82,17 +108,7 @@ def run_single_trial(
             for pattern in _QUIET:
                 warnings.filterwarnings("ignore", pattern)
             trainer.fit(lmodule_class(config), train_loader, val_loader)
-            if not checkpoint.best_model_path:
-                raise RuntimeError(f"no checkpoint was saved: '{extra['metric_to_optimize']}' was never finite")
-            progress.eval_epoch = _best_epoch(
-                TrialMetrics(progress.rows), extra["metric_to_optimize"], extra["metric_opt_mode"]
-            )
-            lmodule_best = lmodule_class(config)
-            # weights_only=False: the checkpoint is this run's own, and its hparams may hold numpy or Path values.
-            trainer.validate(
-                lmodule_best, val_loader, ckpt_path=checkpoint.best_model_path, verbose=False, weights_only=False
-            )
-            trainer.test(lmodule_best, test_loader, verbose=False)
+            lmodule_best = _evaluate_best(trainer, checkpoint, progress, lmodule_class, config, extra, loaders)
     except BaseException as error:
         # Lightning turns Ctrl-C into SystemExit; keep what the finished epochs produced either way.
         interrupted = isinstance(error, KeyboardInterrupt | SystemExit)
