@@ -6,7 +6,6 @@ from pathlib import Path
 
 from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.trainer.states import TrainerFn
-from lightning.pytorch.utilities import rank_zero_only
 from tabulate import tabulate
 
 from .metrics import STAGES, TrialMetrics, metric_row
@@ -66,13 +65,11 @@ class MetricsProgress(Callback):
         self._print(self._record(trainer, "Test", self.eval_epoch))
         self._flush()
 
-    @rank_zero_only
     def _print(self, *rows: dict) -> None:
         names = sorted({key for row in rows for key in row} - {"stage", "epoch"})
         table = [[row["epoch"], row["stage"], *(row.get(name) for name in names)] for row in rows]
         print("\n" + tabulate(table, headers=["epoch", "stage", *names], floatfmt=".4f"), flush=True)
 
-    @rank_zero_only
     def _flush(self) -> None:
         if self.csv_path is not None:
             TrialMetrics(self.rows).df.to_csv(self.csv_path)
