@@ -1,7 +1,8 @@
-"""Checks that need Lightning to have logged something: run as early as that is possible."""
+"""Checks that need a running Trainer: they fail as early as the problem can be seen."""
 
 from __future__ import annotations
 
+import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
 
 from .validation import check_logged_names
@@ -33,3 +34,20 @@ class MetricNamesGuard(Callback):
         if not self._train_checked:
             self._train_checked = True
             check_logged_names(trainer.callback_metrics)
+
+
+class FiniteLossGuard(Callback):
+    """Stops a run whose training loss turns NaN or inf, naming the epoch and step.
+
+    Lightning would train on, and every later metric would be NaN; in a search the
+    error marks just this trial as failed while the others go on.
+    """
+
+    def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx) -> None:
+        loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+        if isinstance(loss, torch.Tensor) and not torch.isfinite(loss).all():
+            value = loss.detach().float().sum().item()
+            raise FloatingPointError(
+                f"training loss is {value} at epoch {trainer.current_epoch}, batch {batch_idx}; "
+                "lower the learning rate or enable gradient clipping"
+            )

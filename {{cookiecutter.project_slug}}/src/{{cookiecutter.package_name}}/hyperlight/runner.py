@@ -39,3 +39,25 @@ class Runner:
             pl_callbacks=self.pl_callbacks,
             experiment_id=self.experiment_id,
         )
+
+    def run_hyper_opt(
+        self,
+        lmodule_class: type[pl.LightningModule],
+        search_space_config: dict[str, Any],
+        extra_config: dict[str, Any],
+        resume: bool | str = False,
+        address: str | None = None,
+    ) -> dict[str, Any]:
+        """Search with Ray Tune, then re-validate and test the best trial; see `hyper_opt.run_hyper_opt`."""
+        from .hyper_opt import run_hyper_opt  # Ray loads only when a search runs
+
+        return run_hyper_opt(
+            self.configure_dataloaders,
+            lmodule_class,
+            search_space_config,
+            extra_config,
+            pl_callbacks=self.pl_callbacks,
+            experiment_id=self.experiment_id,
+            resume=resume,
+            address=address,
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -12,10 +11,11 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 
 from . import tracking
+from .evaluation import evaluate_checkpoint
 from .metrics import TrialMetrics
 from .progress import MetricsProgress
 from .results import create_run_dir, environment, save_metrics, write_manifest
-from .trainer_setup import FAST_DEV_BATCHES, build_trainer
+from .trainer_setup import best_checkpoint, build_trainer, quiet_lightning, with_schedule
 from .validation import check_config, check_extra_config, check_loaders
 
 DEFAULTS: dict[str, Any] = {
@@ -25,12 +25,6 @@ DEFAULTS: dict[str, Any] = {
     "wandb_project": None,
     "fast_dev_run": False,
 }
-# Lightning hints that do not apply to small in-memory data and would drown the epoch table.
-_QUIET = (
-    r".*does not have many workers.*",
-    r".*is smaller than the logging interval.*",
-    r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",
-)
 
 
 def _device(trainer: pl.Trainer) -> str:
@@ -55,22 +49,11 @@ def _evaluate_best(
     extra: dict[str, Any],
     loaders: dict[str, Any],
 ) -> pl.LightningModule:
-    """Stages 5-7 on a fresh instance, so the result is the best checkpoint, not the last epoch."""
     if not checkpoint.best_model_path:
         raise RuntimeError(f"no checkpoint was saved: '{extra['metric_to_optimize']}' was never finite")
     metric, mode = extra["metric_to_optimize"], extra["metric_opt_mode"]
     progress.eval_epoch = _best_epoch(TrialMetrics(progress.rows), metric, mode)
-    lmodule_best = lmodule_class(config)
-    # weights_only=False: the checkpoint is this run's own, and its hparams may hold numpy or Path values.
-    trainer.validate(
-        lmodule_best,
-        loaders[extra["val_loader_name"]],
-        ckpt_path=checkpoint.best_model_path,
-        verbose=False,
-        weights_only=False,
-    )
-    trainer.test(lmodule_best, loaders[extra["test_loader_name"]], verbose=False)
-    return lmodule_best
+    return evaluate_checkpoint(trainer, lmodule_class, config, checkpoint.best_model_path, loaders, extra)
 
 
 def run_single_trial(
@@ -90,9 +73,7 @@ def run_single_trial(
     loaders = configure_dataloaders(config["batch_size"], n_workers=extra["n_workers"])
     check_loaders(loaders, extra)
     train_loader, val_loader = loaders[extra["train_loader_name"]], loaders[extra["val_loader_name"]]
-    n_steps = min(len(train_loader), FAST_DEV_BATCHES) if extra["fast_dev_run"] else len(train_loader)
-    max_epochs = 1 if extra["fast_dev_run"] else config["max_epochs"]
-    config = {**config, "n_steps_per_epoch": n_steps, "n_train_steps": n_steps * max_epochs}
+    config = with_schedule(config, extra, len(train_loader))
 
     run_dir = create_run_dir(extra["results_dir"], experiment_id)
     manifest = {"status": "running", "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seed": extra["seed"]}
@@ -102,11 +83,10 @@ def run_single_trial(
     loggers = []
     try:
         loggers = tracking.build_loggers(extra, run_dir, config)
-        trainer, checkpoint = build_trainer(config, extra, run_dir, pl_callbacks, loggers, progress)
+        checkpoint = best_checkpoint(run_dir, extra)
+        trainer = build_trainer(config, extra, run_dir, pl_callbacks, loggers, [checkpoint, progress])
         manifest["device"] = _device(trainer)
-        with warnings.catch_warnings():
-            for pattern in _QUIET:
-                warnings.filterwarnings("ignore", pattern)
+        with quiet_lightning():
             trainer.fit(lmodule_class(config), train_loader, val_loader)
             lmodule_best = _evaluate_best(trainer, checkpoint, progress, lmodule_class, config, extra, loaders)
     except BaseException as error:

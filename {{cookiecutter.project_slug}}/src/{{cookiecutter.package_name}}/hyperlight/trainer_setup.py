@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +14,38 @@ from lightning.pytorch import Callback, Trainer
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 
-from .guard import MetricNamesGuard
-from .progress import MetricsProgress
+from .guard import FiniteLossGuard, MetricNamesGuard
 
 # --fast-dev-run: batches per stage in its single epoch.
 FAST_DEV_BATCHES = 2
+# Lightning hints that do not apply to small in-memory data and would drown the epoch table.
+QUIET_WARNINGS = (
+    r".*does not have many workers.*",
+    r".*is smaller than the logging interval.*",
+    r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",
+    # Evaluation Trainers restore weights only; the training callbacks have nothing left to do.
+    r".*callbacks used to create the checkpoint need to be provided.*",
+)
+
+
+@contextmanager
+def quiet_lightning(info: bool = True) -> Iterator[None]:
+    """Hide the hints above; with info=False also Lightning's banners (devices, tips, restores).
+
+    Searches start a Trainer per trial and per evaluation: their banners repeat what the
+    single trial already told the user once.
+    """
+    lightning_logger = logging.getLogger("lightning.pytorch")
+    level = lightning_logger.level
+    with warnings.catch_warnings():
+        for pattern in QUIET_WARNINGS:
+            warnings.filterwarnings("ignore", pattern)
+        if not info:
+            lightning_logger.setLevel(logging.WARNING)
+        try:
+            yield
+        finally:
+            lightning_logger.setLevel(level)
 
 
 def device_kwargs(gpus: int) -> dict[str, Any]:
@@ -30,28 +61,37 @@ def device_kwargs(gpus: int) -> dict[str, Any]:
     return {"accelerator": "gpu", "devices": gpus}
 
 
+def best_checkpoint(run_dir: Path, extra_config: dict[str, Any]) -> ModelCheckpoint:
+    """Save and decide at validation end, on exactly the weights that produced the metric; at train
+    epoch end (Lightning's default here) callbacks and the module may already have changed them."""
+    return ModelCheckpoint(
+        dirpath=run_dir / "checkpoints",
+        filename="best-{epoch:03d}",
+        monitor=extra_config["metric_to_optimize"],
+        mode=extra_config["metric_opt_mode"],
+        save_top_k=1,
+        save_on_train_epoch_end=False,
+    )
+
+
 def build_trainer(
     config: dict[str, Any],
     extra_config: dict[str, Any],
     run_dir: Path,
     pl_callbacks: list[Callback],
     loggers: list[Logger],
-    progress: MetricsProgress,
-) -> tuple[Trainer, ModelCheckpoint]:
-    """One Trainer per run, with fresh copies of the user's callbacks so runs never share state."""
+    own_callbacks: list[Callback],
+    model_summary: bool = True,
+) -> Trainer:
+    """One Trainer per run, with fresh copies of the user's callbacks so runs never share state.
+
+    `own_callbacks` run last: the runner's checkpointing and metric collection see what
+    every other callback has done in the same hook.
+    """
     metric, mode = extra_config["metric_to_optimize"], extra_config["metric_opt_mode"]
-    # Save and decide at validation end, on exactly the weights that produced the metric; at train
-    # epoch end (Lightning's default here) callbacks and the module may already have changed them.
-    checkpoint = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints",
-        filename="best-{epoch:03d}",
-        monitor=metric,
-        mode=mode,
-        save_top_k=1,
-        save_on_train_epoch_end=False,
-    )
     callbacks = [
         MetricNamesGuard(metric),
+        FiniteLossGuard(),
         *copy.deepcopy(list(pl_callbacks)),
         EarlyStopping(
             monitor=metric,
@@ -59,13 +99,12 @@ def build_trainer(
             patience=extra_config["ptl_early_stopping_patience"],
             check_on_train_epoch_end=False,
         ),
-        checkpoint,
-        progress,
+        *own_callbacks,
     ]
     fast = bool(extra_config["fast_dev_run"])
     limits = {f"limit_{stage}_batches": FAST_DEV_BATCHES for stage in ("train", "val", "test")} if fast else {}
     clip = config.get("gradient_clip_val") or None
-    trainer = Trainer(
+    return Trainer(
         **device_kwargs(extra_config["gpus"]),
         **limits,
         precision=extra_config["ptl_precision"],
@@ -78,6 +117,14 @@ def build_trainer(
         logger=loggers or False,
         log_every_n_steps=max(1, min(50, config["n_steps_per_epoch"])),
         enable_progress_bar=False,
+        enable_model_summary=model_summary,
         default_root_dir=run_dir,
     )
-    return trainer, checkpoint
+
+
+def with_schedule(config: dict[str, Any], extra_config: dict[str, Any], n_batches: int) -> dict[str, Any]:
+    """Add n_steps_per_epoch and n_train_steps, which LR schedules need before training starts."""
+    fast = bool(extra_config["fast_dev_run"])
+    n_steps = min(n_batches, FAST_DEV_BATCHES) if fast else n_batches
+    max_epochs = 1 if fast else config["max_epochs"]
+    return {**config, "n_steps_per_epoch": n_steps, "n_train_steps": n_steps * max_epochs}

@@ -30,7 +30,7 @@ SINGLE_TRIAL_KEYS = frozenset(
     }
 )
 # Keys with a sensible default; listed so they are not reported as unknown.
-OPTIONAL_KEYS = frozenset({"seed", "n_workers", "results_dir", "wandb_project", "fast_dev_run"})
+OPTIONAL_KEYS = frozenset({"seed", "n_workers", "results_dir", "storage_path", "wandb_project", "fast_dev_run"})
 # Keys read by the hyper-parameter search (the reference's Ray Tune keys).
 TUNE_KEYS = frozenset(
     {
@@ -78,7 +78,7 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _raise_if(problems: list[str], what: str) -> None:
+def raise_if(problems: list[str], what: str) -> None:
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise ConfigError(f"{what}:\n{lines}")
@@ -95,7 +95,7 @@ def check_extra_config(extra_config: Mapping[str, Any]) -> None:
     for key, (is_valid, rule) in _VALUE_RULES.items():
         if key in extra_config and not is_valid(extra_config[key]):
             problems.append(f"{key} {rule}, got {extra_config[key]!r}")
-    _raise_if(problems, "extra_config is invalid")
+    raise_if(problems, "extra_config is invalid")
 
 
 def check_config(config: Mapping[str, Any]) -> None:
@@ -107,7 +107,7 @@ def check_config(config: Mapping[str, Any]) -> None:
             problems.append(f"missing key '{key}'")
         elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
             problems.append(f"'{key}' must be a positive integer, got {value!r}")
-    _raise_if(problems, "config is invalid")
+    raise_if(problems, "config is invalid")
 
 
 def check_loaders(loaders: Mapping[str, Any], extra_config: Mapping[str, Any]) -> None:
@@ -121,7 +121,7 @@ def check_loaders(loaders: Mapping[str, Any], extra_config: Mapping[str, Any]) -
     ]
     if problems:
         problems.append(f"it returned: {', '.join(sorted(loaders))}")
-    _raise_if(problems, "configure_dataloaders returned an incomplete dict")
+    raise_if(problems, "configure_dataloaders returned an incomplete dict")
 
 
 def check_logged_names(logged: Collection[str], metric_to_optimize: str | None = None) -> None:
@@ -139,4 +139,4 @@ def check_logged_names(logged: Collection[str], metric_to_optimize: str | None =
             f"metric_to_optimize '{metric_to_optimize}' is not logged{did_you_mean(metric_to_optimize, names)}; "
             f"logged metrics: {', '.join(names) or 'none'}"
         )
-    _raise_if(problems, "logged metrics are invalid")
+    raise_if(problems, "logged metrics are invalid")

@@ -1,0 +1,115 @@
+"""A search: check everything, let Ray Tune run the trials, then re-validate and test the best."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+
+from . import tune_setup
+from .evaluation import evaluate_checkpoint, evaluation_trainer
+from .metrics import TrialMetrics
+from .progress import MetricsProgress
+from .ray_session import init_ray
+from .results import environment, save_metrics, write_manifest
+from .single_trial import DEFAULTS
+from .trainer_setup import quiet_lightning
+from .tune_checks import check_search_space, check_tune_extra_config
+from .tune_results import SearchInterruptedError, best_checkpoint, best_result, trial_curves, trials_frame
+from .tune_trial import CHECKPOINT_FILE
+from .validation import check_loaders
+
+
+def _report_failures(trials) -> None:
+    failed = trials[trials["status"] == "ERROR"]
+    if not failed.empty:
+        print(f"\n{len(failed)} of {len(trials)} trials failed:")
+        for row in failed.itertuples():
+            print(f"  {row.trial}: {row.error}")
+
+
+def _evaluate(result, extra, loaders, lmodule_class, run_dir: Path) -> tuple[pl.LightningModule, int, TrialMetrics]:
+    """Re-validate and test the best checkpoint in the driver, with batch_size_main loaders."""
+    metric, mode = extra["metric_to_optimize"], extra["metric_opt_mode"]
+    checkpoint, best_epoch = best_checkpoint(result, metric, mode)
+    progress = MetricsProgress(csv_path=run_dir / "metrics.csv")
+    progress.rows, progress.eval_epoch = trial_curves(result), best_epoch
+    with checkpoint.as_directory() as ckpt_dir:
+        ckpt_file = Path(ckpt_dir) / CHECKPOINT_FILE
+        # The trial's own config, with the schedule sizes the module was built with.
+        config = torch.load(ckpt_file, map_location="cpu", weights_only=False)["hyperlight_config"]
+        with quiet_lightning(info=False):
+            trainer = evaluation_trainer(extra, progress, run_dir)
+            lmodule_best = evaluate_checkpoint(trainer, lmodule_class, config, ckpt_file, loaders, extra)
+    return lmodule_best, best_epoch, TrialMetrics(progress.rows)
+
+
+def run_hyper_opt(
+    configure_dataloaders: Callable[..., dict],
+    lmodule_class: type[pl.LightningModule],
+    search_space_config: dict[str, Any],
+    extra_config: dict[str, Any],
+    pl_callbacks: Sequence[pl.Callback] = (),
+    experiment_id: str = "default",
+    resume: bool | str = False,
+    address: str | None = None,
+) -> dict[str, Any]:
+    """Search, then hand back the best trial already re-validated and tested.
+
+    resume: True continues the newest search of this experiment, a path continues that one.
+    address: a Ray cluster to join (RAY_ADDRESS works too); by default Ray starts locally.
+    """
+    check_search_space(search_space_config)
+    check_tune_extra_config(extra_config)
+    extra = {**DEFAULTS, **extra_config}
+    # Built now for the final evaluation, and a data function that breaks fails before Ray starts.
+    loaders = configure_dataloaders(extra["batch_size_main"], n_workers=extra["n_workers"])
+    check_loaders(loaders, extra)
+    root = tune_setup.storage_root(extra, experiment_id)
+    path = tune_setup.latest_search(root) if resume is True else resume or None
+
+    init_ray(address)
+    trainable = tune_setup.trainable(configure_dataloaders, lmodule_class, extra, pl_callbacks)
+    if path:
+        tuner = tune_setup.restored_tuner(trainable, path)
+        name = path.rstrip("/").rsplit("/", 1)[-1]
+    else:
+        name = tune_setup.new_search_name()
+        tuner = tune_setup.new_tuner(trainable, search_space_config, extra, root, name)
+    grid = tuner.fit()
+
+    # Driver-side summaries always go to a local folder, even when trials store to s3:// or gs://.
+    run_dir = Path(extra["results_dir"]) / experiment_id / name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    metric, mode = extra["metric_to_optimize"], extra["metric_opt_mode"]
+    trials = trials_frame(grid, metric, mode, tune_setup.searched_keys(search_space_config))
+    trials.to_csv(run_dir / "trials.csv", index=False)
+    _report_failures(trials)
+    manifest = {"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "experiment_path": grid.experiment_path}
+    manifest.update(extra_config=extra, **environment())
+    if grid.num_terminated + grid.num_errors < max(len(grid), extra["n_samples"]):
+        write_manifest(run_dir, {**manifest, "status": "interrupted"})
+        raise SearchInterruptedError(f"the search stopped early; continue it with --resume ({grid.experiment_path})")
+
+    best = best_result(grid, metric, mode)
+    lmodule_best, best_epoch, metrics = _evaluate(best, extra, loaders, lmodule_class, run_dir)
+    csv_path, png_path = save_metrics(run_dir, metrics)
+    manifest.update(status="finished", best_trial=best.path, best_epoch=best_epoch, best_config=best.config)
+    write_manifest(run_dir, {**manifest, "metrics_last": metrics.series_last.to_dict()})
+    print(f"\nBest trial: {best.path} (epoch {best_epoch}). Results: {run_dir.resolve()}")
+    for label, file in (("plot", png_path), ("metrics", csv_path), ("trials", run_dir / "trials.csv")):
+        print(f"  {label:<9}{file.resolve()}")
+    return {
+        "lmodule_best": lmodule_best,
+        "best_epoch": best_epoch,
+        "best_config": best.config,
+        "metrics": metrics,
+        "metrics_last": metrics.series_last,
+        "analysis": grid,
+        "trials": trials,
+        "results_dir": run_dir,
+    }

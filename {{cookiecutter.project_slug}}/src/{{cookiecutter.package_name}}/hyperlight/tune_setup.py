@@ -1,0 +1,106 @@
+"""Translate the reference's search keys into a Ray Tune `Tuner`, with the fast settings on."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import ray
+from ray import tune
+from ray.tune.schedulers import ASHAScheduler
+from ray.tune.search.hyperopt import HyperOptSearch
+
+from .tune_trial import train_trial
+from .validation import ConfigError
+
+
+def searched_keys(search_space: dict[str, Any]) -> list[str]:
+    """The keys Ray samples; the rest are constants every trial shares."""
+    return [key for key, value in search_space.items() if isinstance(value, tune.search.sample.Domain)]
+
+
+def storage_root(extra_config: dict[str, Any], experiment_id: str) -> str:
+    """Where searches of this experiment live: a local folder, a shared path, or s3:// / gs://."""
+    root = extra_config.get("storage_path") or extra_config["results_dir"]
+    root = str(root) if "://" in str(root) else str(Path(root).resolve())
+    return f"{root.rstrip('/')}/{experiment_id}"
+
+
+def new_search_name() -> str:
+    return time.strftime("tune-%Y%m%d-%H%M%S")
+
+
+def latest_search(root: str) -> str:
+    """The newest restorable search under a local root; on remote storage pass its path instead."""
+    candidates = sorted(Path(root).glob("tune-*")) if "://" not in root else []
+    restorable = [str(path) for path in candidates if tune.Tuner.can_restore(str(path))]
+    if not restorable:
+        raise ConfigError(f"no search to resume under {root}; start one with `tune` first, or pass its path")
+    return restorable[-1]
+
+
+def concurrency(extra_config: dict[str, Any]) -> int:
+    """As many trials as the cluster's CPUs (and GPUs) hold at once: Ray's default runs them serially."""
+    resources = ray.cluster_resources()
+    slots = resources.get("CPU", 0) / extra_config["cpu_per_trial"]
+    if extra_config["gpu_per_trial"] > 0:
+        slots = min(slots, resources.get("GPU", 0) / extra_config["gpu_per_trial"])
+    return max(1, math.floor(slots + 1e-9))
+
+
+def trainable(
+    configure_dataloaders: Callable[..., dict],
+    lmodule_class: type[pl.LightningModule],
+    extra_config: dict[str, Any],
+    pl_callbacks: Sequence[pl.Callback],
+):
+    """Ray ships the definitions once through its object store; each trial builds its own loaders."""
+    bound = tune.with_parameters(
+        train_trial,
+        configure_dataloaders=configure_dataloaders,
+        lmodule_class=lmodule_class,
+        extra_config=extra_config,
+        pl_callbacks=list(pl_callbacks),
+    )
+    return tune.with_resources(bound, {"cpu": extra_config["cpu_per_trial"], "gpu": extra_config["gpu_per_trial"]})
+
+
+def new_tuner(trainable_fn, search_space: dict[str, Any], extra: dict[str, Any], root: str, name: str) -> tune.Tuner:
+    metric, mode = extra["metric_to_optimize"], extra["metric_opt_mode"]
+    n_samples = extra["n_samples"]
+    tune_config = tune.TuneConfig(
+        metric=metric,
+        mode=mode,
+        # HyperOpt's default of 20 random starts would make a 16-trial search purely random.
+        search_alg=HyperOptSearch(n_initial_points=max(1, min(20, n_samples // 2)), random_state_seed=extra["seed"]),
+        scheduler=ASHAScheduler(max_t=extra["epoch_upper_limit"], grace_period=extra["grace_period"]),
+        num_samples=n_samples,
+        max_concurrent_trials=concurrency(extra),
+        reuse_actors=True,  # torch and Lightning are imported once per worker, not once per trial
+    )
+    run_config = tune.RunConfig(
+        name=name,
+        storage_path=root,
+        checkpoint_config=tune.CheckpointConfig(
+            num_to_keep=extra["n_checkpoints_to_keep"],
+            checkpoint_score_attribute=metric,
+            checkpoint_score_order=mode,
+        ),
+        progress_reporter=tune.CLIReporter(
+            metric_columns=list(extra["ray_metrics_to_show"]),
+            parameter_columns=searched_keys(search_space),
+            max_report_frequency=15,
+        ),
+    )
+    return tune.Tuner(trainable_fn, param_space=search_space, tune_config=tune_config, run_config=run_config)
+
+
+def restored_tuner(trainable_fn, path: str) -> tune.Tuner:
+    """Finished and errored trials stay as they were; unfinished ones go on from their last checkpoint."""
+    if not tune.Tuner.can_restore(path):
+        raise ConfigError(f"{path} holds no Ray Tune search to resume")
+    return tune.Tuner.restore(path, trainable=trainable_fn, resume_unfinished=True, resume_errored=False)
