@@ -33,3 +33,28 @@ def runner(config) -> Runner:
         pl_callbacks=[UnfreezeModelTailCallback(config["unfreeze_epochs"])],
         experiment_id="test",
     )
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """One local Ray instance for every search test: starting Ray costs seconds."""
+    import ray
+
+    from {{ cookiecutter.package_name }}.hyperlight.ray_session import init_ray
+
+    init_ray()
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture
+def search_space(config) -> dict:
+    from ray import tune
+
+    return {**config, "lr": tune.loguniform(1e-3, 1e-2), "batch_size": tune.choice([64, 128])}
+
+
+@pytest.fixture
+def search_extra(extra_config) -> dict:
+    """4 trials of at most 3 epochs, 2 at a time on the 2 CPUs."""
+    return {**extra_config, "n_samples": 4, "epoch_upper_limit": 3, "grace_period": 1, "cpu_per_trial": 1}

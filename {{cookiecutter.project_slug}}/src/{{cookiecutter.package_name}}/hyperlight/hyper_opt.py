@@ -11,6 +11,7 @@ import lightning.pytorch as pl
 import torch
 
 from . import tune_setup
+from .errors import SearchInterruptedError
 from .evaluation import evaluate_checkpoint, evaluation_trainer
 from .metrics import TrialMetrics
 from .progress import MetricsProgress
@@ -19,7 +20,7 @@ from .results import environment, save_metrics, write_manifest
 from .single_trial import DEFAULTS
 from .trainer_setup import quiet_lightning
 from .tune_checks import check_search_space, check_tune_extra_config
-from .tune_results import SearchInterruptedError, best_checkpoint, best_result, trial_curves, trials_frame
+from .tune_results import best_checkpoint, best_result, trial_curves, trials_frame
 from .tune_trial import CHECKPOINT_FILE
 from .validation import check_loaders
 

@@ -61,3 +61,8 @@ def apply_overrides(pairs: Iterable[str], *configs: dict[str, Any]) -> list[dict
         except ConfigError as error:
             raise ConfigError(f"--set {key}: {error}") from None
     return updated
+
+
+def overridden_keys(pairs: Iterable[str]) -> set[str]:
+    """The keys `--set` names; a search pins these instead of sampling them."""
+    return {pair.partition("=")[0] for pair in pairs}

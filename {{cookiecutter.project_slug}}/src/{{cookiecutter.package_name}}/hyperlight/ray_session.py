@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 import ray
 
@@ -33,4 +34,8 @@ def init_ray(address: str | None = None) -> None:
     if address:
         ray.init(address=address, **quiet)
     else:
-        ray.init(address="local", include_dashboard=False, **quiet)
+        # Local workers import from the driver's sys.path, so modules found through a notebook's
+        # or pytest's path edits (not only installed packages) resolve in trials too.
+        path = os.pathsep.join(entry for entry in sys.path if entry)
+        runtime_env = {"env_vars": {"PYTHONPATH": path}}
+        ray.init(address="local", include_dashboard=False, runtime_env=runtime_env, **quiet)

@@ -1,13 +1,11 @@
-"""Checks a search runs before Ray starts, so a typo never costs a cluster spin-up.
-
-Plain Python, like validation.py: Ray's search-space classes are recognised by their
-attributes, so this module imports nothing heavy.
-"""
+"""Checks a search runs before Ray starts, so a typo never costs a cluster spin-up."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from ray.tune.search import sample
 
 from .validation import METRIC_NAME, TUNE_KEYS, ConfigError, check_extra_config, raise_if
 
@@ -38,12 +36,13 @@ _TUNE_RULES = {
 
 
 def _domain_values(value: Any) -> list[Any] | None:
-    """The values a Ray search domain can take, or None when they cannot be listed."""
-    if hasattr(value, "categories"):  # tune.choice
+    """The values a Ray search domain can take, or None when they are not all integers."""
+    if isinstance(value, sample.Categorical):  # tune.choice
         return list(value.categories)
-    if hasattr(value, "lower") and hasattr(value, "sample"):  # tune.randint and friends
-        ints = isinstance(value.lower, int) and isinstance(value.upper, int)
-        return [value.lower, value.upper - 1] if ints else None
+    if isinstance(value, sample.Integer):  # tune.randint and friends; upper is exclusive
+        return [value.lower, value.upper - 1]
+    if isinstance(value, sample.Domain):  # uniform, loguniform, sample_from: not integers
+        return None
     return [value]
 
 

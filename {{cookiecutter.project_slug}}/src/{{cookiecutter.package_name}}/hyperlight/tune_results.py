@@ -8,15 +8,8 @@ from typing import Any
 import pandas as pd
 from ray import tune
 
+from .errors import SearchFailedError
 from .metrics import metric_row
-
-
-class SearchFailedError(RuntimeError):
-    """Every trial of a search failed; the message carries the first trial's traceback."""
-
-
-class SearchInterruptedError(RuntimeError):
-    """The search stopped before all trials ended; its state is saved and can be resumed."""
 
 
 def _values(result: tune.Result, metric: str) -> pd.Series:

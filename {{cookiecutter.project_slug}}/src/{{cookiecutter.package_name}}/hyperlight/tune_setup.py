@@ -95,6 +95,7 @@ def new_tuner(trainable_fn, search_space: dict[str, Any], extra: dict[str, Any],
             parameter_columns=searched_keys(search_space),
             max_report_frequency=15,
         ),
+        verbose=1,  # the status table only; per-epoch results live in trials.csv and the trial folders
     )
     return tune.Tuner(trainable_fn, param_space=search_space, tune_config=tune_config, run_config=run_config)
 
