@@ -16,7 +16,7 @@ from .evaluation import evaluate_checkpoint, evaluation_trainer
 from .metrics import TrialMetrics
 from .progress import MetricsProgress
 from .ray_session import init_ray
-from .results import environment, save_metrics, write_manifest
+from .results import environment, read_manifest, save_metrics, write_manifest
 from .single_trial import DEFAULTS
 from .trainer_setup import quiet_lightning
 from .tune_checks import check_search_space, check_tune_extra_config
@@ -70,36 +70,45 @@ def run_hyper_opt(
     # Built now for the final evaluation, and a data function that breaks fails before Ray starts.
     loaders = configure_dataloaders(extra["batch_size_main"], n_workers=extra["n_workers"])
     check_loaders(loaders, extra)
-    root = tune_setup.storage_root(extra, experiment_id)
-    path = tune_setup.latest_search(root) if resume is True else resume or None
+    # Driver-side summaries always go to a local folder, even when trials store to s3:// or gs://.
+    if resume:
+        run_dir = tune_setup.search_to_resume(extra["results_dir"], experiment_id, resume)
+        started = read_manifest(run_dir)  # a resumed search keeps the path and size it started with
+        path, n_samples = started["experiment_path"], started["n_samples"]
+    else:
+        run_dir = Path(extra["results_dir"]) / experiment_id / tune_setup.new_search_name()
+        run_dir.mkdir(parents=True, exist_ok=True)
+        path, n_samples = tune_setup.experiment_path(extra, experiment_id, run_dir.name), extra["n_samples"]
 
     init_ray(address)
     trainable = tune_setup.trainable(configure_dataloaders, lmodule_class, extra, pl_callbacks)
-    if path:
+    if resume:
         tuner = tune_setup.restored_tuner(trainable, path)
-        name = path.rstrip("/").rsplit("/", 1)[-1]
     else:
-        name = tune_setup.new_search_name()
-        tuner = tune_setup.new_tuner(trainable, search_space_config, extra, root, name)
+        tuner = tune_setup.new_tuner(trainable, search_space_config, extra, path)
+    manifest = {"status": "running", "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "n_samples": n_samples}
+    manifest.update(experiment_path=path, extra_config=extra, **environment())
+    write_manifest(run_dir, manifest)
     grid = tuner.fit()
 
-    # Driver-side summaries always go to a local folder, even when trials store to s3:// or gs://.
-    run_dir = Path(extra["results_dir"]) / experiment_id / name
-    run_dir.mkdir(parents=True, exist_ok=True)
     metric, mode = extra["metric_to_optimize"], extra["metric_opt_mode"]
     trials = trials_frame(grid, metric, mode, tune_setup.searched_keys(search_space_config))
     trials.to_csv(run_dir / "trials.csv", index=False)
     _report_failures(trials)
-    manifest = {"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "experiment_path": grid.experiment_path}
-    manifest.update(extra_config=extra, **environment())
-    if grid.num_terminated + grid.num_errors < max(len(grid), extra["n_samples"]):
+    if grid.num_terminated + grid.num_errors < max(len(grid), n_samples):
         write_manifest(run_dir, {**manifest, "status": "interrupted"})
-        raise SearchInterruptedError(f"the search stopped early; continue it with --resume ({grid.experiment_path})")
+        raise SearchInterruptedError(f"the search stopped early; continue it with --resume {run_dir}")
 
     best = best_result(grid, metric, mode)
     lmodule_best, best_epoch, metrics = _evaluate(best, extra, loaders, lmodule_class, run_dir)
     csv_path, png_path = save_metrics(run_dir, metrics)
-    manifest.update(status="finished", best_trial=best.path, best_epoch=best_epoch, best_config=best.config)
+    manifest.update(
+        status="finished",
+        finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        best_trial=best.path,
+        best_epoch=best_epoch,
+        best_config=best.config,
+    )
     write_manifest(run_dir, {**manifest, "metrics_last": metrics.series_last.to_dict()})
     print(f"\nBest trial: {best.path} (epoch {best_epoch}). Results: {run_dir.resolve()}")
     for label, file in (("plot", png_path), ("metrics", csv_path), ("trials", run_dir / "trials.csv")):

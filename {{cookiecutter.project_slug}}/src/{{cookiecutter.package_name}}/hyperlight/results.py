@@ -59,6 +59,12 @@ def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> Path:
     return path
 
 
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    """The manifest of an earlier run in `run_dir`, or {} when there is none."""
+    path = run_dir / "manifest.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def save_metrics(run_dir: Path, metrics: TrialMetrics) -> tuple[Path, Path]:
     csv_path, png_path = run_dir / "metrics.csv", run_dir / "plot.png"
     metrics.df.to_csv(csv_path)

@@ -81,12 +81,12 @@ def build_trainer(
     pl_callbacks: list[Callback],
     loggers: list[Logger],
     own_callbacks: list[Callback],
-    model_summary: bool = True,
+    **trainer_kwargs: Any,
 ) -> Trainer:
     """One Trainer per run, with fresh copies of the user's callbacks so runs never share state.
 
     `own_callbacks` run last: the runner's checkpointing and metric collection see what
-    every other callback has done in the same hook.
+    every other callback has done in the same hook. `trainer_kwargs` go to the Trainer as they are.
     """
     metric, mode = extra_config["metric_to_optimize"], extra_config["metric_opt_mode"]
     callbacks = [
@@ -117,8 +117,8 @@ def build_trainer(
         logger=loggers or False,
         log_every_n_steps=max(1, min(50, config["n_steps_per_epoch"])),
         enable_progress_bar=False,
-        enable_model_summary=model_summary,
         default_root_dir=run_dir,
+        **trainer_kwargs,
     )
 
 

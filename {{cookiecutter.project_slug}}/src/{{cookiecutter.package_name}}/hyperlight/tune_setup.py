@@ -23,24 +23,31 @@ def searched_keys(search_space: dict[str, Any]) -> list[str]:
     return [key for key, value in search_space.items() if isinstance(value, tune.search.sample.Domain)]
 
 
-def storage_root(extra_config: dict[str, Any], experiment_id: str) -> str:
-    """Where searches of this experiment live: a local folder, a shared path, or s3:// / gs://."""
+def experiment_path(extra_config: dict[str, Any], experiment_id: str, name: str) -> str:
+    """Where Ray keeps a search: under the local results folder, a shared path, or s3:// / gs://.
+
+    Ray owns this folder and re-uploads it when resuming, so the runner's own summaries
+    live one level up, in the local search folder, never inside it.
+    """
     root = extra_config.get("storage_path") or extra_config["results_dir"]
     root = str(root) if "://" in str(root) else str(Path(root).resolve())
-    return f"{root.rstrip('/')}/{experiment_id}"
+    return f"{root.rstrip('/')}/{experiment_id}/{name}/ray"
 
 
 def new_search_name() -> str:
     return time.strftime("tune-%Y%m%d-%H%M%S")
 
 
-def latest_search(root: str) -> str:
-    """The newest restorable search under a local root; on remote storage pass its path instead."""
-    candidates = sorted(Path(root).glob("tune-*")) if "://" not in root else []
-    restorable = [str(path) for path in candidates if tune.Tuner.can_restore(str(path))]
-    if not restorable:
-        raise ConfigError(f"no search to resume under {root}; start one with `tune` first, or pass its path")
-    return restorable[-1]
+def search_to_resume(results_dir: str | Path, experiment_id: str, resume: bool | str) -> Path:
+    """The local folder of the search to continue: the newest one, or the one named."""
+    if resume is True:
+        manifests = sorted((Path(results_dir) / experiment_id).glob("tune-*/manifest.json"))
+        if not manifests:
+            raise ConfigError(f"no search to resume under {Path(results_dir) / experiment_id}; run `tune` first")
+        return manifests[-1].parent
+    if not (Path(resume) / "manifest.json").exists():
+        raise ConfigError(f"--resume {resume}: not a search folder (it has no manifest.json)")
+    return Path(resume)
 
 
 def concurrency(extra_config: dict[str, Any]) -> int:
@@ -69,7 +76,7 @@ def trainable(
     return tune.with_resources(bound, {"cpu": extra_config["cpu_per_trial"], "gpu": extra_config["gpu_per_trial"]})
 
 
-def new_tuner(trainable_fn, search_space: dict[str, Any], extra: dict[str, Any], root: str, name: str) -> tune.Tuner:
+def new_tuner(trainable_fn, search_space: dict[str, Any], extra: dict[str, Any], path: str) -> tune.Tuner:
     metric, mode = extra["metric_to_optimize"], extra["metric_opt_mode"]
     n_samples = extra["n_samples"]
     tune_config = tune.TuneConfig(
@@ -83,8 +90,8 @@ def new_tuner(trainable_fn, search_space: dict[str, Any], extra: dict[str, Any],
         reuse_actors=True,  # torch and Lightning are imported once per worker, not once per trial
     )
     run_config = tune.RunConfig(
-        name=name,
-        storage_path=root,
+        name=path.rsplit("/", 1)[-1],
+        storage_path=path.rsplit("/", 1)[0],
         checkpoint_config=tune.CheckpointConfig(
             num_to_keep=extra["n_checkpoints_to_keep"],
             checkpoint_score_attribute=metric,

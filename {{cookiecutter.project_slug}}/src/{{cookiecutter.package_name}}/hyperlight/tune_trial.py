@@ -116,5 +116,15 @@ def train_trial(
         trial_dir = Path(tune.get_context().get_trial_dir())
         with quiet_lightning(info=False):
             reporter = TuneReporter(config)
-            trainer = build_trainer(config, extra, trial_dir, pl_callbacks, [], [reporter], model_summary=False)
+            # Ray keeps the checkpoints the reporter hands it; Lightning's own would double the writes.
+            trainer = build_trainer(
+                config,
+                extra,
+                trial_dir,
+                pl_callbacks,
+                [],
+                [reporter],
+                enable_model_summary=False,
+                enable_checkpointing=False,
+            )
             trainer.fit(lmodule_class(config), train_loader, loaders[extra["val_loader_name"]], ckpt_path=ckpt_path)
