@@ -46,6 +46,7 @@ EXTRA_CONFIG = {
     "epoch_upper_limit": 20,  # ASHA's max_t
     "n_samples": 16,  # number of trials
     "batch_size_main": 64,  # batch size when re-validating and testing the best trial
+    "storage_path": None,  # where Ray keeps searches: None for results_dir, or a shared path / s3:// on a cluster
 }
 
 
