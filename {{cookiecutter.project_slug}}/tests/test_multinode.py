@@ -33,24 +33,33 @@ def _ray(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
     return subprocess.run([RAY, *args], env=ENV, capture_output=True, text=True, timeout=timeout)
 
 
+# Each node gets its own agent ports, so neither collides with the other or with another Ray here.
+AGENT_PORTS = ("dashboard-agent-listen", "dashboard-agent-grpc", "runtime-env-agent", "metrics-export")
+
+
+def _start_node(args: list[str], temp_dir: str) -> tuple[subprocess.Popen, str]:
+    """`ray start` in its own session, so teardown stops exactly this node's processes."""
+    command = [RAY, "start", *args, "--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"]
+    command += [f"--temp-dir={temp_dir}", *(f"--{name}-port={_free_port()}" for name in AGENT_PORTS)]
+    node = subprocess.Popen(
+        command, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    out, _ = node.communicate(timeout=120)
+    return node, out
+
+
 @pytest.fixture
 def cluster():
     """A head and a worker node of one CPU each; each node gets its own short temp dir."""
-    port, dashboard = _free_port(), _free_port()
+    port, dashboard, client = _free_port(), _free_port(), _free_port()
     temp_dirs = [tempfile.mkdtemp(prefix="ray", dir="/tmp") for _ in range(2)]
-    common = ["--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"]
-    head = [f"--port={port}", "--dashboard-host=127.0.0.1", f"--dashboard-port={dashboard}"]
-    head += [f"--ray-client-server-port={_free_port()}"]
+    head = ["--head", f"--port={port}", f"--ray-client-server-port={client}"]
+    head += ["--dashboard-host=127.0.0.1", f"--dashboard-port={dashboard}"]
     nodes = []
     try:
-        for extra, temp_dir in ((["--head", *head], temp_dirs[0]), ([f"--address=127.0.0.1:{port}"], temp_dirs[1])):
-            # Its own session, so teardown stops exactly this node's processes, not other Ray instances.
-            node = subprocess.Popen(
-                [RAY, "start", *extra, *common, f"--temp-dir={temp_dir}"],
-                env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-            )  # fmt: skip
+        for args, temp_dir in ((head, temp_dirs[0]), ([f"--address=127.0.0.1:{port}"], temp_dirs[1])):
+            node, out = _start_node(args, temp_dir)
             nodes.append(node)
-            out, _ = node.communicate(timeout=120)
             assert node.returncode == 0, out
         yield f"http://127.0.0.1:{dashboard}"
     finally:
