@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 STAGES = ("Train", "Val", "Reval", "Test")
 # How each stage is drawn: curves for the per-epoch stages, points for the one-off evaluations.
@@ -53,7 +55,13 @@ class TrialMetrics:
         return pd.Series(values, dtype=float)
 
     def plot(self, ncols: int = 3) -> Figure:
-        """One panel per metric; the Figure is returned so notebooks show it and scripts save it."""
+        """One panel per metric; the Figure is returned so notebooks show it and scripts save it.
+
+        matplotlib loads here, not at import: Ray workers import this module and never plot.
+        """
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
+
         columns = list(self.df.columns)
         ncols = max(1, min(ncols, len(columns)))
         nrows = max(1, math.ceil(len(columns) / ncols))

@@ -15,7 +15,12 @@ from .evaluation import evaluate_checkpoint
 from .metrics import TrialMetrics
 from .progress import MetricsProgress
 from .results import create_run_dir, environment, save_metrics, write_manifest
-from .trainer_setup import best_checkpoint, build_trainer, quiet_lightning, with_schedule
+from .trainer_setup import (
+    best_checkpoint,
+    build_trainer,
+    quiet_lightning,
+    with_schedule,
+)
 from .validation import check_config, check_extra_config, check_loaders
 
 DEFAULTS: dict[str, Any] = {

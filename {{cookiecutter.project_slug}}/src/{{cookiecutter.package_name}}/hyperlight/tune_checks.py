@@ -7,7 +7,13 @@ from typing import Any
 
 from ray.tune.search import sample
 
-from .validation import METRIC_NAME, TUNE_KEYS, ConfigError, check_extra_config, raise_if
+from .validation import (
+    METRIC_NAME,
+    TUNE_KEYS,
+    ConfigError,
+    check_extra_config,
+    raise_if,
+)
 
 
 def _positive_int(value: Any) -> bool:
