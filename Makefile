@@ -33,8 +33,8 @@ test: venv
 	$(BIN)/python -m pytest tests
 
 lint: venv
-	$(BIN)/ruff check hooks tests
-	$(BIN)/ruff format --check hooks tests
+	$(BIN)/ruff check hooks tests benchmarks
+	$(BIN)/ruff format --check hooks tests benchmarks
 
 clean:
 	rm -rf $(VENV) build

@@ -78,6 +78,7 @@ def test_all_trials_failing_raises_with_the_first_traceback(runner, search_space
         ({"gpu_per_trial": -1}, "gpu_per_trial must be a number >= 0"),
         ({"ray_metrics_to_show": ["acc"]}, "ray_metrics_to_show must be a list"),
         ({"metric_to_optimize": "val_acc"}, "metric_to_optimize must name an epoch-level"),
+        ({"cpu_per_trial": 64}, "a trial needs cpu_per_trial=64 .* this machine has"),
     ],
 )
 def test_bad_search_input_fails_before_ray_runs_a_trial(runner, search_space, search_extra, change, culprit):

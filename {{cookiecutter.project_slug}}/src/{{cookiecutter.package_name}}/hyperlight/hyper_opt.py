@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from .progress import MetricsProgress
 from .ray_session import init_ray
 from .results import environment, read_manifest, save_metrics, write_manifest
 from .single_trial import DEFAULTS
+from .start_line import StartLine
 from .trainer_setup import quiet_lightning
 from .tune_checks import check_search_space, check_tune_extra_config
 from .tune_results import best_checkpoint, best_result, trial_curves, trials_frame
@@ -81,11 +83,14 @@ def run_hyper_opt(
         path, n_samples = tune_setup.experiment_path(extra, experiment_id, run_dir.name), extra["n_samples"]
 
     init_ray(address)
-    trainable = tune_setup.trainable(configure_dataloaders, lmodule_class, extra, pl_callbacks)
+    max_concurrent = tune_setup.concurrency(extra, on_cluster=bool(address or os.environ.get("RAY_ADDRESS")))
+    # A resumed search may have fewer trials left than slots, so only a new one lines up its workers.
+    start_line = None if resume else StartLine.remote(min(max_concurrent, n_samples))
+    trainable = tune_setup.trainable(configure_dataloaders, lmodule_class, extra, pl_callbacks, start_line)
     if resume:
         tuner = tune_setup.restored_tuner(trainable, path)
     else:
-        tuner = tune_setup.new_tuner(trainable, search_space_config, extra, path)
+        tuner = tune_setup.new_tuner(trainable, search_space_config, extra, path, max_concurrent)
     manifest = {"status": "running", "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "n_samples": n_samples}
     manifest.update(experiment_path=path, extra_config=extra, **environment())
     write_manifest(run_dir, manifest)

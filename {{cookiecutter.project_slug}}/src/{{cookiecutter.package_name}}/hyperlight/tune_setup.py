@@ -11,6 +11,7 @@ from typing import Any
 import lightning.pytorch as pl
 import ray
 from ray import tune
+from ray.actor import ActorHandle
 from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search.hyperopt import HyperOptSearch
 
@@ -50,12 +51,23 @@ def search_to_resume(results_dir: str | Path, experiment_id: str, resume: bool |
     return Path(resume)
 
 
-def concurrency(extra_config: dict[str, Any]) -> int:
-    """As many trials as the cluster's CPUs (and GPUs) hold at once: Ray's default runs them serially."""
+def concurrency(extra_config: dict[str, Any], on_cluster: bool) -> int:
+    """As many trials at once as the CPUs (and GPUs) hold, and no more: HyperOpt then proposes
+    each new trial knowing the results of all but the running ones.
+
+    Locally a trial that cannot fit at all is a configuration error; a cluster may still
+    scale up to fit it, so there one slot is assumed.
+    """
     resources = ray.cluster_resources()
-    slots = resources.get("CPU", 0) / extra_config["cpu_per_trial"]
+    cpus, gpus = resources.get("CPU", 0), resources.get("GPU", 0)
+    slots = cpus / extra_config["cpu_per_trial"]
     if extra_config["gpu_per_trial"] > 0:
-        slots = min(slots, resources.get("GPU", 0) / extra_config["gpu_per_trial"])
+        slots = min(slots, gpus / extra_config["gpu_per_trial"])
+    if slots < 1 and not on_cluster:
+        raise ConfigError(
+            f"a trial needs cpu_per_trial={extra_config['cpu_per_trial']} and "
+            f"gpu_per_trial={extra_config['gpu_per_trial']}, but this machine has {cpus:g} CPUs and {gpus:g} GPUs"
+        )
     return max(1, math.floor(slots + 1e-9))
 
 
@@ -64,6 +76,7 @@ def trainable(
     lmodule_class: type[pl.LightningModule],
     extra_config: dict[str, Any],
     pl_callbacks: Sequence[pl.Callback],
+    start_line: ActorHandle | None,
 ):
     """Ray ships the definitions once through its object store; each trial builds its own loaders."""
     bound = tune.with_parameters(
@@ -72,11 +85,14 @@ def trainable(
         lmodule_class=lmodule_class,
         extra_config=extra_config,
         pl_callbacks=list(pl_callbacks),
+        start_line=start_line,
     )
     return tune.with_resources(bound, {"cpu": extra_config["cpu_per_trial"], "gpu": extra_config["gpu_per_trial"]})
 
 
-def new_tuner(trainable_fn, search_space: dict[str, Any], extra: dict[str, Any], path: str) -> tune.Tuner:
+def new_tuner(
+    trainable_fn, search_space: dict[str, Any], extra: dict[str, Any], path: str, max_concurrent: int
+) -> tune.Tuner:
     metric, mode = extra["metric_to_optimize"], extra["metric_opt_mode"]
     n_samples = extra["n_samples"]
     tune_config = tune.TuneConfig(
@@ -86,7 +102,7 @@ def new_tuner(trainable_fn, search_space: dict[str, Any], extra: dict[str, Any],
         search_alg=HyperOptSearch(n_initial_points=max(1, min(20, n_samples // 2)), random_state_seed=extra["seed"]),
         scheduler=ASHAScheduler(max_t=extra["epoch_upper_limit"], grace_period=extra["grace_period"]),
         num_samples=n_samples,
-        max_concurrent_trials=concurrency(extra),
+        max_concurrent_trials=max_concurrent,
         reuse_actors=True,  # torch and Lightning are imported once per worker, not once per trial
     )
     run_config = tune.RunConfig(

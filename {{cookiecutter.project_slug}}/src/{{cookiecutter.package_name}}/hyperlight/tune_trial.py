@@ -12,9 +12,11 @@ from typing import Any
 
 import lightning.pytorch as pl
 from ray import tune
+from ray.actor import ActorHandle
 
 from .progress import MetricsProgress
 from .single_trial import DEFAULTS
+from .start_line import wait_at
 from .trainer_setup import build_trainer, quiet_lightning, with_schedule
 
 CHECKPOINT_FILE = "checkpoint.ckpt"
@@ -97,8 +99,10 @@ def train_trial(
     lmodule_class: type[pl.LightningModule],
     extra_config: dict[str, Any],
     pl_callbacks: Sequence[pl.Callback],
+    start_line: ActorHandle | None = None,
 ) -> None:
     """Ray's function trainable; `tune.with_parameters` binds everything but `config`."""
+    wait_at(start_line)
     extra = {**DEFAULTS, **extra_config, "gpus": 1 if extra_config["gpu_per_trial"] > 0 else 0}
     with ExitStack() as stack:
         ckpt_path = None
