@@ -1,6 +1,7 @@
 """A module the runner has never seen, written the way the reference README writes one."""
 
 import lightning.pytorch as pl
+import pytest
 import torch
 import torch.nn.functional as F
 import torchmetrics
@@ -65,3 +66,25 @@ def test_min_mode_metric_on_an_unseen_module(extra_config):
     train_acc = result["metrics"].df.xs("Train", level="stage")["acc"]
     assert train_acc.notna().all() and len(train_acc) == config["max_epochs"]
     assert train_acc.is_unique
+
+
+def test_seed_step_7_search_on_an_unseen_module(extra_config, ray_local):
+    """Steps 7-8 of the reference: a SEARCH_SPACE_CONFIG with constants and a list, then the result keys."""
+    from ray import tune
+
+    search_space_config = {
+        "lr": tune.uniform(0.1, 1.0),
+        "max_epochs": tune.choice([2, 3]),
+        "batch_size": tune.choice([32, 64]),
+        "n_classes": 10,
+        "unfreeze_epochs": [0, 1],  # a constant list, passed through as is
+    }
+    extra_config.update(n_samples=3, epoch_upper_limit=3, grace_period=1, cpu_per_trial=1)
+    extra_config.update(metric_to_optimize="val_loss_epoch", metric_opt_mode="min")
+    best_result = Runner(configure_dataloaders).run_hyper_opt(LitLogisticRegression, search_space_config, extra_config)
+
+    assert isinstance(best_result["lmodule_best"], LitLogisticRegression)
+    assert list(best_result["best_config"]["unfreeze_epochs"]) == [0, 1]
+    best_val_loss = min(best_result["trials"]["best_val_loss_epoch"])
+    assert best_result["metrics_last"]["reval_loss_epoch"] == pytest.approx(best_val_loss, abs=1e-5)
+    assert len(best_result["analysis"]) == 3
