@@ -99,7 +99,8 @@ def optuna_in_process(trials: int, epochs: int) -> float:
     def objective(trial: optuna.Trial) -> float:
         sampled = {key: trial.suggest_categorical(key, values) for key, values in CHOICES.items()}
         sampled["lr"] = trial.suggest_float("lr", *LR_RANGE, log=True)
-        return _fit({**config.CONFIG, **sampled, "max_epochs": epochs}, [PyTorchLightningPruningCallback(trial, METRIC)])
+        pruning = PyTorchLightningPruningCallback(trial, METRIC)
+        return _fit({**config.CONFIG, **sampled, "max_epochs": epochs}, [pruning])
 
     sampler = optuna.samplers.TPESampler(seed=SEED)
     study = optuna.create_study(direction="maximize", sampler=sampler, pruner=optuna.pruners.MedianPruner())

@@ -85,3 +85,25 @@ def test_set_rejects_a_value_of_the_wrong_type(pair, current, message):
 def test_unknown_set_key_exits_with_a_suggestion(capsys):
     assert main(["train", "--set", "max_epoch=5"]) == 2
     assert "unknown key 'max_epoch' (did you mean 'max_epochs'?)" in capsys.readouterr().err
+
+
+def test_search_resources_take_fractions_from_the_command_line():
+    from {{ cookiecutter.package_name }} import config
+
+    _, extra = apply_overrides(["gpu_per_trial=0.5", "cpu_per_trial=2"], config.CONFIG, config.EXTRA_CONFIG)
+    assert (extra["gpu_per_trial"], extra["cpu_per_trial"]) == (0.5, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--resume", "--num-samples", "3"], "--num-samples cannot change a search being resumed"),
+        (["--resume"], "no search to resume under"),
+        (["--resume", "results"], "not a search folder"),
+    ],
+)
+def test_tune_resume_mistakes_exit_before_ray_starts(argv, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results").mkdir()
+    assert main(["tune", *argv, "--set", f"results_dir={tmp_path / 'results'}"]) == 2
+    assert message in capsys.readouterr().err

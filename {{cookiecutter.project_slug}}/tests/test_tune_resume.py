@@ -5,6 +5,7 @@ SIGKILL (no chance to clean up). Trials run to max_epochs, so a finished trial i
 whose last checkpoint carries the runner's finished mark.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -39,6 +40,11 @@ def _finished(results_dir: Path) -> dict[str, int]:
         if len(results) >= n_epochs:
             finished[trial_dir.name.split("_")[2]] = len(results)
     return finished
+
+
+def _epochs(results_dir: Path, trial: str) -> set[int]:
+    [results] = results_dir.glob(f"*/tune-*/ray/train_trial_{trial}_*/result.json")
+    return {json.loads(line)["epoch"] for line in results.read_text().splitlines()}
 
 
 def _stop_after(driver: subprocess.Popen, results_dir: Path, n_finished: int, sig: signal.Signals) -> dict[str, int]:
@@ -84,5 +90,6 @@ def test_resume_after_sigint_then_sigkill_reruns_nothing(tmp_path):
     final = _finished(results_dir)
     for snapshot in (after_sigint, after_sigkill):
         assert {trial: final[trial] for trial in snapshot} == snapshot
-    assert set(final.values()) == {3}
+    # A trial running at the SIGKILL may report again an epoch Ray's snapshot had not recorded.
+    assert all(_epochs(results_dir, trial) == {0, 1, 2} for trial in final)
     assert (search_dir / "plot.png").exists()

@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         const=True,
         default=False,
         metavar="PATH",
-        help="continue the newest interrupted search of this experiment, or the one at PATH",
+        help="continue the search this experiment ran last, or the one in PATH (a results/.../tune-* folder)",
     )
     tune.add_argument("--address", help="join this Ray cluster (default: RAY_ADDRESS, else start Ray locally)")
     return parser
@@ -70,6 +70,7 @@ def train(args: argparse.Namespace) -> dict:
 
 def tune(args: argparse.Namespace) -> dict:
     from . import config
+    from .hyperlight import ConfigError
     from .hyperlight.overrides import apply_overrides, overridden_keys
     from .model import LitDigits
 
@@ -77,6 +78,8 @@ def tune(args: argparse.Namespace) -> dict:
     pinned = overridden_keys(args.overrides) & set(hparams)
     search_space = {**config.SEARCH_SPACE_CONFIG, **{key: hparams[key] for key in pinned}}
     if args.num_samples is not None:
+        if args.resume:
+            raise ConfigError("--num-samples cannot change a search being resumed; it keeps the size it started with")
         extra["n_samples"] = args.num_samples
     runner = _runner(hparams)
     return runner.run_hyper_opt(LitDigits, search_space, extra, resume=args.resume, address=args.address)

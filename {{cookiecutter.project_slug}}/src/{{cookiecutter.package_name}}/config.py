@@ -39,8 +39,8 @@ EXTRA_CONFIG = {
 {%- endif %}
     # Hyper-parameter search (Ray Tune)
     "ray_metrics_to_show": ["val_loss_epoch", "val_f1_epoch", "val_acc_epoch"],  # progress columns
-    "cpu_per_trial": 1,  # CPUs reserved per trial
-    "gpu_per_trial": 0,  # GPUs per trial; fractions such as 0.5 share a GPU
+    "cpu_per_trial": 1.0,  # CPUs reserved per trial
+    "gpu_per_trial": 0.0,  # GPUs per trial; fractions such as 0.5 share a GPU
     "n_checkpoints_to_keep": 1,  # per trial
     "grace_period": 3,  # epochs before ASHA may stop a trial
     "epoch_upper_limit": 20,  # ASHA's max_t

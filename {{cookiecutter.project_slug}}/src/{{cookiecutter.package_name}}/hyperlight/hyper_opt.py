@@ -17,7 +17,7 @@ from .evaluation import evaluate_checkpoint, evaluation_trainer
 from .metrics import TrialMetrics
 from .progress import MetricsProgress
 from .ray_session import init_ray
-from .results import environment, read_manifest, save_metrics, write_manifest
+from .results import create_run_dir, environment, save_metrics, write_manifest
 from .single_trial import DEFAULTS
 from .start_line import StartLine
 from .trainer_setup import quiet_lightning
@@ -74,12 +74,12 @@ def run_hyper_opt(
     check_loaders(loaders, extra)
     # Driver-side summaries always go to a local folder, even when trials store to s3:// or gs://.
     if resume:
-        run_dir = tune_setup.search_to_resume(extra["results_dir"], experiment_id, resume)
-        started = read_manifest(run_dir)  # a resumed search keeps the path and size it started with
+        run_dir, started = tune_setup.search_to_resume(extra["results_dir"], experiment_id, resume)
+        # A resumed search keeps the size and the metric it started with: Ray restores them too.
         path, n_samples = started["experiment_path"], started["n_samples"]
+        extra.update({key: started["extra_config"][key] for key in ("metric_to_optimize", "metric_opt_mode")})
     else:
-        run_dir = Path(extra["results_dir"]) / experiment_id / tune_setup.new_search_name()
-        run_dir.mkdir(parents=True, exist_ok=True)
+        run_dir = create_run_dir(extra["results_dir"], experiment_id, kind="tune-")
         path, n_samples = tune_setup.experiment_path(extra, experiment_id, run_dir.name), extra["n_samples"]
 
     init_ray(address)
@@ -94,27 +94,34 @@ def run_hyper_opt(
     manifest = {"status": "running", "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "n_samples": n_samples}
     manifest.update(experiment_path=path, extra_config=extra, **environment())
     write_manifest(run_dir, manifest)
-    grid = tuner.fit()
+    try:
+        grid = tuner.fit()
+        searched = tune_setup.searched_keys(search_space_config)
+        result = _summarize(grid, searched, n_samples, extra, loaders, lmodule_class, run_dir)
+    except BaseException as error:
+        interrupted = isinstance(error, KeyboardInterrupt | SearchInterruptedError)
+        write_manifest(
+            run_dir, {**manifest, "status": "interrupted" if interrupted else "failed", "error": repr(error)}
+        )
+        raise
+    best = result.pop("best")
+    manifest.update(status="finished", finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"), best_trial=best.path)
+    manifest.update(best_epoch=result["best_epoch"], best_config=best.config)
+    write_manifest(run_dir, {**manifest, "metrics_last": result["metrics_last"].to_dict()})
+    return result
 
+
+def _summarize(grid, searched, n_samples, extra, loaders, lmodule_class, run_dir: Path) -> dict[str, Any]:
+    """trials.csv first, so even a failed or interrupted search leaves its table; then the best trial."""
     metric, mode = extra["metric_to_optimize"], extra["metric_opt_mode"]
-    trials = trials_frame(grid, metric, mode, tune_setup.searched_keys(search_space_config))
+    trials = trials_frame(grid, metric, mode, searched)
     trials.to_csv(run_dir / "trials.csv", index=False)
     _report_failures(trials)
     if grid.num_terminated + grid.num_errors < max(len(grid), n_samples):
-        write_manifest(run_dir, {**manifest, "status": "interrupted"})
         raise SearchInterruptedError(f"the search stopped early; continue it with --resume {run_dir}")
-
     best = best_result(grid, metric, mode)
     lmodule_best, best_epoch, metrics = _evaluate(best, extra, loaders, lmodule_class, run_dir)
     csv_path, png_path = save_metrics(run_dir, metrics)
-    manifest.update(
-        status="finished",
-        finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        best_trial=best.path,
-        best_epoch=best_epoch,
-        best_config=best.config,
-    )
-    write_manifest(run_dir, {**manifest, "metrics_last": metrics.series_last.to_dict()})
     print(f"\nBest trial: {best.path} (epoch {best_epoch}). Results: {run_dir.resolve()}")
     for label, file in (("plot", png_path), ("metrics", csv_path), ("trials", run_dir / "trials.csv")):
         print(f"  {label:<9}{file.resolve()}")
@@ -122,6 +129,7 @@ def run_hyper_opt(
         "lmodule_best": lmodule_best,
         "best_epoch": best_epoch,
         "best_config": best.config,
+        "best": best,
         "metrics": metrics,
         "metrics_last": metrics.series_last,
         "analysis": grid,

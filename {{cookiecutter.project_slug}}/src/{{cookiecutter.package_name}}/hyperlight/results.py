@@ -16,11 +16,11 @@ from .metrics import TrialMetrics
 PACKAGES = ("torch", "lightning", "torchmetrics", "ray")
 
 
-def create_run_dir(results_dir: str | Path, experiment_id: str) -> Path:
+def create_run_dir(results_dir: str | Path, experiment_id: str, kind: str = "") -> Path:
     """A fresh folder per run; mkdtemp makes it atomically, so runs never overwrite each other."""
     experiment_dir = Path(results_dir) / experiment_id
     experiment_dir.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=experiment_dir))
+    return Path(tempfile.mkdtemp(prefix=time.strftime(f"{kind}%Y%m%d-%H%M%S-"), dir=experiment_dir))
 
 
 def _version(package: str) -> str | None:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from ray.tune.search import sample
 
-from .validation import (
-    METRIC_NAME,
-    TUNE_KEYS,
-    ConfigError,
-    check_extra_config,
-    raise_if,
-)
+from .validation import TUNE_KEYS, ConfigError, check_extra_config, raise_if
+
+REPORTED_METRIC = re.compile(r"^(train|val)_.+_epoch$")
 
 
 def _positive_int(value: Any) -> bool:
@@ -35,8 +32,8 @@ _TUNE_RULES = {
     "n_samples": (_positive_int, "must be an integer >= 1"),
     "batch_size_main": (_positive_int, "must be an integer >= 1"),
     "ray_metrics_to_show": (
-        lambda v: isinstance(v, list | tuple) and all(isinstance(m, str) and METRIC_NAME.match(m) for m in v),
-        "must be a list of logged metric names such as 'val_acc_epoch'",
+        lambda v: isinstance(v, list | tuple) and all(isinstance(m, str) and REPORTED_METRIC.match(m) for m in v),
+        "must be a list of epoch-level train/val metrics such as 'val_acc_epoch' (what trials report)",
     ),
 }
 
@@ -74,4 +71,7 @@ def check_tune_extra_config(extra_config: Mapping[str, Any]) -> None:
     for key, (is_valid, rule) in _TUNE_RULES.items():
         if key in extra_config and not is_valid(extra_config[key]):
             problems.append(f"{key} {rule}, got {extra_config[key]!r}")
+    grace, limit = extra_config.get("grace_period"), extra_config.get("epoch_upper_limit")
+    if _positive_int(grace) and _positive_int(limit) and grace > limit:
+        problems.append(f"grace_period ({grace}) must not exceed epoch_upper_limit ({limit})")
     raise_if(problems, "extra_config is invalid for a search")

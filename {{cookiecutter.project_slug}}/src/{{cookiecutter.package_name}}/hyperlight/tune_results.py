@@ -32,6 +32,13 @@ def error_summary(error: BaseException) -> str:
     return lines[-1] if lines else repr(error)
 
 
+def _status(result: tune.Result) -> str:
+    """Ray's words: a trial ended by error, ended otherwise (done), or still unfinished when the driver stopped."""
+    if result.error:
+        return "ERROR"
+    return "TERMINATED" if result.metrics.get("done") else "UNFINISHED"
+
+
 def trials_frame(grid: tune.ResultGrid, metric: str, mode: str, searched: list[str]) -> pd.DataFrame:
     """One row per trial: what was tried, how far it got, how good it was, and why it failed."""
     rows = []
@@ -46,7 +53,7 @@ def trials_frame(grid: tune.ResultGrid, metric: str, mode: str, searched: list[s
                 f"best_{metric}": _best_value(result, metric, mode),
                 f"last_{metric}": float(last.iloc[-1]) if not last.empty else math.nan,
                 "epochs": epochs,
-                "status": "ERROR" if result.error else "TERMINATED",
+                "status": _status(result),
                 "error": error_summary(result.error) if result.error else "",
             }
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-import time
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from ray.actor import ActorHandle
 from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search.hyperopt import HyperOptSearch
 
+from .results import read_manifest
 from .tune_trial import train_trial
 from .validation import ConfigError
 
@@ -35,20 +36,19 @@ def experiment_path(extra_config: dict[str, Any], experiment_id: str, name: str)
     return f"{root.rstrip('/')}/{experiment_id}/{name}/ray"
 
 
-def new_search_name() -> str:
-    return time.strftime("tune-%Y%m%d-%H%M%S")
-
-
-def search_to_resume(results_dir: str | Path, experiment_id: str, resume: bool | str) -> Path:
-    """The local folder of the search to continue: the newest one, or the one named."""
+def search_to_resume(results_dir: str | Path, experiment_id: str, resume: bool | str) -> tuple[Path, dict]:
+    """The local folder and the starting manifest of the search to continue: the newest one, or the one named."""
     if resume is True:
-        manifests = sorted((Path(results_dir) / experiment_id).glob("tune-*/manifest.json"))
+        manifests = sorted((Path(results_dir) / experiment_id).glob("tune-*/manifest.json"), key=os.path.getmtime)
         if not manifests:
             raise ConfigError(f"no search to resume under {Path(results_dir) / experiment_id}; run `tune` first")
-        return manifests[-1].parent
-    if not (Path(resume) / "manifest.json").exists():
-        raise ConfigError(f"--resume {resume}: not a search folder (it has no manifest.json)")
-    return Path(resume)
+        run_dir = manifests[-1].parent
+    else:
+        run_dir = Path(resume)
+    started = read_manifest(run_dir)
+    if "experiment_path" not in started:
+        raise ConfigError(f"--resume {run_dir}: not a search folder (no manifest.json naming a Ray experiment)")
+    return run_dir, started
 
 
 def concurrency(extra_config: dict[str, Any], on_cluster: bool) -> int:

@@ -37,8 +37,8 @@ class TuneReporter(MetricsProgress):
     """Reports each finished epoch to Ray with a checkpoint of the weights that were validated.
 
     The checkpoint is written at validation end (like ModelCheckpoint in a single trial)
-    but reported once the epoch is over, when its train metrics exist too. Rows travel
-    in the checkpoint, so a resumed trial keeps its curves.
+    but reported once the epoch is over, when its train metrics exist too; the driver
+    rebuilds the curves from these reports.
     """
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -85,12 +85,6 @@ class TuneReporter(MetricsProgress):
     def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict) -> None:
         checkpoint["hyperlight_config"] = self.config  # the driver rebuilds the module from it
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.rows = list(state_dict["rows"])
-
 
 def train_trial(
     config: dict[str, Any],
@@ -131,4 +125,6 @@ def train_trial(
                 enable_model_summary=False,
                 enable_checkpointing=False,
             )
-            trainer.fit(lmodule_class(config), train_loader, loaders[extra["val_loader_name"]], ckpt_path=ckpt_path)
+            # weights_only=False: the trial's own checkpoint; its config may hold numpy or Path values.
+            val_loader = loaders[extra["val_loader_name"]]
+            trainer.fit(lmodule_class(config), train_loader, val_loader, ckpt_path=ckpt_path, weights_only=False)
