@@ -63,7 +63,7 @@ def run_hyper_opt(
 ) -> dict[str, Any]:
     """Search, then hand back the best trial already re-validated and tested.
 
-    resume: True continues the newest search of this experiment, a path continues that one.
+    resume: True continues the search of this experiment that ran last, a path (its folder) that one.
     address: a Ray cluster to join (RAY_ADDRESS works too); by default Ray starts locally.
     """
     check_search_space(search_space_config)
