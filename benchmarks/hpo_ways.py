@@ -62,7 +62,7 @@ def runner(trials: int, epochs: int) -> float:
     from digits_research.model import LitDigits, UnfreezeModelTailCallback
 
     extra = {**config.EXTRA_CONFIG, "n_samples": trials, "epoch_upper_limit": epochs, "seed": SEED, "gpus": 0}
-    extra.update(results_dir="results", wandb_project=None, grace_period=min(3, epochs), metric_to_optimize=METRIC)
+    extra.update(results_dir="results", wandb_project=None, metric_to_optimize=METRIC)  # the rest: project defaults
     hyperlight = Runner(configure_dataloaders, [UnfreezeModelTailCallback(config.CONFIG["unfreeze_epochs"])])
     result = hyperlight.run_hyper_opt(LitDigits, _ray_space(epochs), extra)
     return float(result["trials"][f"best_{METRIC}"].max())
@@ -82,7 +82,7 @@ def plain_ray(trials: int, epochs: int) -> float:
         metric=METRIC,
         mode="max",
         search_alg=HyperOptSearch(random_state_seed=SEED),
-        scheduler=ASHAScheduler(max_t=epochs, grace_period=min(3, epochs)),
+        scheduler=ASHAScheduler(),  # Ray's defaults: grace_period=1, reduction_factor=4
         num_samples=trials,
     )
     run_config = tune.RunConfig(storage_path=str(Path("ray_results").resolve()))  # not ~/ray_results

@@ -42,7 +42,7 @@ EXTRA_CONFIG = {
     "cpu_per_trial": 1.0,  # CPUs reserved per trial
     "gpu_per_trial": 0.0,  # GPUs per trial; fractions such as 0.5 share a GPU
     "n_checkpoints_to_keep": 1,  # per trial
-    "grace_period": 3,  # epochs before ASHA may stop a trial
+    "grace_period": 1,  # ASHA first compares trials after this many epochs, then after 4x, 16x as many
     "epoch_upper_limit": 20,  # ASHA's max_t
     "n_samples": 16,  # number of trials
     "batch_size_main": 64,  # batch size when re-validating and testing the best trial
