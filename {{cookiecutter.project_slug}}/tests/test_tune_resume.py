@@ -1,8 +1,9 @@
 """`tune --resume` finishes a search whose driver was stopped, keeping what had finished.
 
 The driver is stopped twice: with SIGINT (Ctrl-C, which Ray Tune handles), then with
-SIGKILL (no chance to clean up). Trials run to max_epochs, so a finished trial is one
-whose last checkpoint carries the runner's finished mark.
+SIGKILL (no chance to clean up). A finished trial is one that Ray's saved experiment
+state, read back with `ExperimentAnalysis` after the stop, records as TERMINATED: that
+state is all a resumed search knows.
 """
 
 import json
@@ -32,14 +33,16 @@ def _log(results_dir: Path) -> str:
 
 
 def _finished(results_dir: Path) -> dict[str, int]:
-    """Trials whose last epoch both the worker (checkpoint) and the driver (result.json) recorded."""
-    finished = {}
-    for mark in results_dir.glob("*/tune-*/ray/*/checkpoint_*/trial_finished"):
-        trial_dir, n_epochs = mark.parents[1], int(mark.parent.name.split("_")[-1]) + 1
-        results = (trial_dir / "result.json").read_text().splitlines()
-        if len(results) >= n_epochs:
-            finished[trial_dir.name.split("_")[2]] = len(results)
-    return finished
+    """Trials the saved experiment state records as finished, with their number of reported epochs."""
+    from ray.tune import ExperimentAnalysis
+
+    [experiment] = results_dir.glob("*/tune-*/ray")
+    trials = ExperimentAnalysis(str(experiment)).trials
+    return {
+        trial.trial_id: len((Path(trial.path) / "result.json").read_text().splitlines())
+        for trial in trials
+        if trial.status == "TERMINATED"
+    }
 
 
 def _epochs(results_dir: Path, trial: str) -> set[int]:
@@ -48,18 +51,23 @@ def _epochs(results_dir: Path, trial: str) -> set[int]:
 
 
 def _stop_after(driver: subprocess.Popen, results_dir: Path, n_finished: int, sig: signal.Signals) -> dict[str, int]:
+    """Stop the driver once the saved state records n_finished finished trials; return what it records then."""
     deadline = time.monotonic() + 240
-    while len(_finished(results_dir)) < n_finished:
+    while True:
         assert driver.poll() is None, "the search ended before it could be interrupted"
-        assert time.monotonic() < deadline, "no trial finished in time"
-        time.sleep(0.1)
-    snapshot = _finished(results_dir)
+        assert time.monotonic() < deadline, "too few trials finished in time"
+        try:
+            if len(_finished(results_dir)) >= n_finished:
+                break
+        except (ValueError, OSError):  # no state saved yet, or one being written
+            pass
+        time.sleep(0.2)
     if sig == signal.SIGKILL:
         os.killpg(driver.pid, signal.SIGKILL)  # the driver and the local Ray it started, like a crash
     else:
         driver.send_signal(sig)
     driver.wait(timeout=120)
-    return snapshot
+    return _finished(results_dir)
 
 
 def test_resume_after_sigint_then_sigkill_reruns_nothing(tmp_path):
@@ -71,8 +79,8 @@ def test_resume_after_sigint_then_sigkill_reruns_nothing(tmp_path):
     assert driver.returncode == 130, _log(results_dir)  # SearchInterruptedError: Ray Tune saved its state
 
     driver = _start(results_dir, "--resume")
-    after_sigkill = _stop_after(driver, results_dir, len(_finished(results_dir)) + 2, signal.SIGKILL)
-    assert len(after_sigkill) < N_SAMPLES, "every trial finished before the kill; the test proved nothing"
+    after_sigkill = _stop_after(driver, results_dir, len(after_sigint) + 2, signal.SIGKILL)
+    assert len(after_sigkill) < N_SAMPLES, "every trial had finished before the kill: the test proves nothing"
 
     driver = _start(results_dir, "--resume")
     assert driver.wait(timeout=300) == 0, _log(results_dir)
