@@ -17,7 +17,7 @@ from .evaluation import evaluate_checkpoint, evaluation_trainer
 from .metrics import TrialMetrics
 from .progress import MetricsProgress
 from .ray_session import init_ray
-from .results import create_run_dir, environment, save_metrics, write_manifest
+from .results import create_run_dir, environment, print_results, save_metrics, write_manifest
 from .single_trial import DEFAULTS
 from .start_line import StartLine
 from .trainer_setup import quiet_lightning
@@ -122,9 +122,8 @@ def _summarize(grid, searched, n_samples, extra, loaders, lmodule_class, run_dir
     best = best_result(grid, metric, mode)
     lmodule_best, best_epoch, metrics = _evaluate(best, extra, loaders, lmodule_class, run_dir)
     csv_path, png_path = save_metrics(run_dir, metrics)
-    print(f"\nBest trial: {best.path} (epoch {best_epoch}). Results: {run_dir.resolve()}")
-    for label, file in (("plot", png_path), ("metrics", csv_path), ("trials", run_dir / "trials.csv")):
-        print(f"  {label:<9}{file.resolve()}")
+    files = {"plot": png_path, "metrics": csv_path, "trials": run_dir / "trials.csv"}
+    print_results(f"Best trial: {best.path} (epoch {best_epoch}). Results: {run_dir.resolve()}", files)
     return {
         "lmodule_best": lmodule_best,
         "best_epoch": best_epoch,

@@ -65,6 +65,13 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def print_results(headline: str, files: dict[str, Path]) -> None:
+    """The absolute paths a user opens next, one per line under the headline."""
+    print(f"\n{headline}")
+    for label, path in files.items():
+        print(f"  {label:<9}{path.resolve()}")
+
+
 def save_metrics(run_dir: Path, metrics: TrialMetrics) -> tuple[Path, Path]:
     csv_path, png_path = run_dir / "metrics.csv", run_dir / "plot.png"
     metrics.df.to_csv(csv_path)

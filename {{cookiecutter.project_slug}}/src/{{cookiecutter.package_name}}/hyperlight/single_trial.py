@@ -14,7 +14,7 @@ from . import tracking
 from .evaluation import evaluate_checkpoint
 from .metrics import TrialMetrics
 from .progress import MetricsProgress
-from .results import create_run_dir, environment, save_metrics, write_manifest
+from .results import create_run_dir, environment, print_results, save_metrics, write_manifest
 from .trainer_setup import (
     best_checkpoint,
     build_trainer,
@@ -114,9 +114,8 @@ def run_single_trial(
         metrics_last=metrics.series_last.to_dict(),
     )
     write_manifest(run_dir, manifest)
-    print(f"\nBest epoch: {progress.eval_epoch}. Results: {run_dir.resolve()}")
-    for label, path in (("plot", png_path), ("metrics", csv_path), ("manifest", run_dir / "manifest.json")):
-        print(f"  {label:<9}{path.resolve()}")
+    files = {"plot": png_path, "metrics": csv_path, "manifest": run_dir / "manifest.json"}
+    print_results(f"Best epoch: {progress.eval_epoch}. Results: {run_dir.resolve()}", files)
     return {
         "lmodule_best": lmodule_best,
         "best_epoch": progress.eval_epoch,

@@ -62,13 +62,14 @@ def trials_frame(grid: tune.ResultGrid, metric: str, mode: str, searched: list[s
 
 def best_result(grid: tune.ResultGrid, metric: str, mode: str) -> tune.Result:
     """The best trial among those that ended without error; raise with the first traceback if none did."""
-    ok = [r for r in grid if r.error is None and not math.isnan(_best_value(r, metric, mode))]
+    scored = [(_best_value(r, metric, mode), r) for r in grid if r.error is None]
+    ok = [(value, r) for value, r in scored if not math.isnan(value)]
     if not ok:
         failed = [r for r in grid if r.error is not None]
         first = f"\nThe first failure:\n{failed[0].error}" if failed else ""
         raise SearchFailedError(f"no trial of {len(grid)} produced a finite '{metric}'.{first}")
     sign = 1 if mode == "max" else -1
-    return max(ok, key=lambda r: sign * _best_value(r, metric, mode))
+    return max(ok, key=lambda pair: sign * pair[0])[1]
 
 
 def best_checkpoint(result: tune.Result, metric: str, mode: str) -> tuple[tune.Checkpoint, int]:
