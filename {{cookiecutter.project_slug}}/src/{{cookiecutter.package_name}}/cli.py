@@ -24,12 +24,13 @@ def build_parser() -> argparse.ArgumentParser:
         "in `tune` a CONFIG key set here is no longer searched",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser(
-        "train", parents=[overrides], help="run a single trial with CONFIG and EXTRA_CONFIG from config.py"
+    fast = argparse.ArgumentParser(add_help=False)
+    fast.add_argument("--fast-dev-run", action="store_true", help="one epoch of two batches per stage, end to end")
+    commands.add_parser(
+        "train", parents=[overrides, fast], help="run a single trial with CONFIG and EXTRA_CONFIG from config.py"
     )
-    train.add_argument("--fast-dev-run", action="store_true", help="one epoch of two batches per stage, end to end")
     tune = commands.add_parser(
-        "tune", parents=[overrides], help="search SEARCH_SPACE_CONFIG with Ray Tune, then test the best trial"
+        "tune", parents=[overrides, fast], help="search SEARCH_SPACE_CONFIG with Ray Tune, then test the best trial"
     )
     tune.add_argument("--num-samples", type=int, metavar="N", help="number of trials (default: n_samples)")
     tune.add_argument(
@@ -44,53 +45,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _runner(hparams: dict):
-    from . import config
-    from .data import configure_dataloaders
+class ProjectTask:
+    """data.py, model.py and config.py seen as one task: the names `train` and `tune` read.
+
+    A task is anything with `configure_dataloaders`, `LMODULE_CLASS`, `CONFIG`, `EXTRA_CONFIG`,
+    `SEARCH_SPACE_CONFIG` and `EXPERIMENT_ID`; a single module works too (the tests pass their own).
+    """
+
+    def __getattr__(self, name: str):
+        from . import config, data, model  # imported on first use, so `--help` stays instant
+
+        home = {"configure_dataloaders": data, "LMODULE_CLASS": model}.get(name, config)
+        return getattr(home, name)
+
+
+def _runner(task):
     from .hyperlight import Runner
-    from .model import UnfreezeModelTailCallback
 
-    return Runner(
-        configure_dataloaders,
-        pl_callbacks=[UnfreezeModelTailCallback(hparams["unfreeze_epochs"])],
-        experiment_id=config.EXPERIMENT_ID,
-    )
+    return Runner(task.configure_dataloaders, experiment_id=task.EXPERIMENT_ID)
 
 
-def train(args: argparse.Namespace) -> dict:
-    from . import config
-    from .hyperlight.overrides import apply_overrides
-    from .model import LitDigits
+def train(args: argparse.Namespace, task) -> dict:
+    from .hyperlight import apply_overrides
 
-    hparams, extra = apply_overrides(args.overrides, config.CONFIG, config.EXTRA_CONFIG)
+    hparams, extra = apply_overrides(args.overrides, task.CONFIG, task.EXTRA_CONFIG)
     if args.fast_dev_run:
         extra["fast_dev_run"] = True
-    return _runner(hparams).run_single_trial(LitDigits, hparams, extra)
+    return _runner(task).run_single_trial(task.LMODULE_CLASS, hparams, extra)
 
 
-def tune(args: argparse.Namespace) -> dict:
-    from . import config
-    from .hyperlight import ConfigError
-    from .hyperlight.overrides import apply_overrides, overridden_keys
-    from .model import LitDigits
+def tune(args: argparse.Namespace, task) -> dict:
+    from .hyperlight import ConfigError, apply_overrides, overridden_keys
 
-    hparams, extra = apply_overrides(args.overrides, config.CONFIG, config.EXTRA_CONFIG)
+    hparams, extra = apply_overrides(args.overrides, task.CONFIG, task.EXTRA_CONFIG)
     pinned = overridden_keys(args.overrides) & set(hparams)
-    search_space = {**config.SEARCH_SPACE_CONFIG, **{key: hparams[key] for key in pinned}}
+    search_space = {**task.SEARCH_SPACE_CONFIG, **{key: hparams[key] for key in pinned}}
+    if args.fast_dev_run:
+        extra["fast_dev_run"] = True
     if args.num_samples is not None:
         if args.resume:
             raise ConfigError("--num-samples cannot change a search being resumed; it keeps the size it started with")
         extra["n_samples"] = args.num_samples
-    runner = _runner(hparams)
-    return runner.run_hyper_opt(LitDigits, search_space, extra, resume=args.resume, address=args.address)
+    runner = _runner(task)
+    return runner.run_hyper_opt(task.LMODULE_CLASS, search_space, extra, resume=args.resume, address=args.address)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, task=None) -> int:
+    """Run a command on `task` (default: this project's data.py, model.py and config.py)."""
     args = build_parser().parse_args(argv)
     from .hyperlight import ConfigError, SearchFailedError, SearchInterruptedError
 
     try:
-        {"train": train, "tune": tune}[args.command](args)
+        {"train": train, "tune": tune}[args.command](args, task or ProjectTask())
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

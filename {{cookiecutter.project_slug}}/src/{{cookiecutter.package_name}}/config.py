@@ -19,33 +19,27 @@ CONFIG = {
     "unfreeze_epochs": [0, 1],  # thaw the head at epoch 0, one more layer at epoch 1, all after
 }
 
-# How to train, validate, test and search; not hyper-parameters of the model.
+# How to train, validate, test and search; not hyper-parameters of the model. Only the first two keys
+# are required: every other key has a default (README.md lists them all, from hyperlight/settings.py).
 EXTRA_CONFIG = {
-    "seed": 16,  # remove for non-deterministic runs
     "metric_to_optimize": "val_acc_epoch",  # a val_*_epoch metric: picks the best checkpoint, drives early stopping
     "metric_opt_mode": "max",  # "max" for accuracy-like metrics, "min" for losses
+    "seed": 16,  # remove for non-deterministic runs
     "ptl_early_stopping_patience": 5,  # epochs without improvement before stopping
     "ptl_early_stopping_grace_period": 5,  # never stop before this many epochs
     "ptl_precision": "32-true",  # "32-true", "16-mixed" (GPU) or "bf16-mixed"
     "gpus": -1,  # -1: a GPU if there is one, else the CPU; 0: the CPU; 1: a GPU
     "n_workers": 0,  # DataLoader worker processes; 0 suits small in-memory data
-    "train_loader_name": "train_loader",  # key of the training loader in configure_dataloaders' dict
-    "val_loader_name": "val_loader",  # key of the validation loader (early stopping, best checkpoint)
-    "test_loader_name": "test_loader",  # key of the loader the best checkpoint is tested on
-    "fast_dev_run": False,  # True: one epoch of two batches per stage, end to end
     "results_dir": "results",  # runs go to <results_dir>/<EXPERIMENT_ID>/<run>/
 {%- if cookiecutter.use_wandb == "y" %}
     "wandb_project": "{{ cookiecutter.project_slug }}",  # W&B project; offline until you `wandb login`
 {%- endif %}
     # Hyper-parameter search (Ray Tune)
     "ray_metrics_to_show": ["val_loss_epoch", "val_f1_epoch", "val_acc_epoch"],  # progress columns
-    "cpu_per_trial": 1.0,  # CPUs reserved per trial
-    "gpu_per_trial": 0.0,  # GPUs per trial; fractions such as 0.5 share a GPU
-    "n_checkpoints_to_keep": 1,  # per trial
+    "cpu_per_trial": 1,  # CPUs reserved per trial
+    "gpu_per_trial": 0,  # GPUs per trial; fractions such as 0.5 share a GPU
     "grace_period": 1,  # ASHA first compares trials after this many epochs, then after 4x, 16x as many
-    "epoch_upper_limit": 20,  # ASHA's max_t
     "n_samples": 16,  # number of trials
-    "batch_size_main": 64,  # batch size when re-validating and testing the best trial
     "storage_path": None,  # where Ray keeps searches: None for results_dir, or a shared path / s3:// on a cluster
 }
 

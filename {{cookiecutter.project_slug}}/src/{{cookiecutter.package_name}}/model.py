@@ -1,7 +1,8 @@
-"""Step 2: your LightningModule, plus any callbacks it needs.
+"""Step 2: your LightningModule, and the callbacks it needs.
 
 Log every metric with a train_/val_/test_ prefix and `on_step=True, on_epoch=True`:
 the runner's tables, plots and checkpoint selection read the `_epoch` values.
+`train` and `tune` run the class named LMODULE_CLASS at the bottom of this file.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class LitDigits(pl.LightningModule):
         self.train_metrics = stage_metrics("train", self.hparams.n_classes)
         self.val_metrics = stage_metrics("val", self.hparams.n_classes)
         self.test_metrics = stage_metrics("test", self.hparams.n_classes)
-        self.freeze_model()  # UnfreezeModelTailCallback thaws it layer by layer
+        self.freeze_model()  # UnfreezeModelTailCallback thaws it layer by layer (see configure_callbacks)
 
     def freeze_model(self) -> None:
         self.model.requires_grad_(False)
@@ -61,6 +62,10 @@ class LitDigits(pl.LightningModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
+
+    def configure_callbacks(self) -> list[Callback]:
+        """Lightning adds these to any Trainer that runs this module, so the schedule travels with the model."""
+        return [UnfreezeModelTailCallback(self.hparams.unfreeze_epochs)]
 
     def configure_optimizers(self) -> tuple[list, list]:
         optimizer = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
@@ -110,3 +115,6 @@ class UnfreezeModelTailCallback(Callback):
             pl_module.unfreeze_tail(1)
         else:
             pl_module.unfreeze_tail(2)
+
+
+LMODULE_CLASS = LitDigits  # what `train` and `tune` run; point it at your own LightningModule

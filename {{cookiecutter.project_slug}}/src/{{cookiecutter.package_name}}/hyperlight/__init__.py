@@ -1,12 +1,50 @@
 """Hyperlight: a thin runner over Lightning (single trials) and Ray Tune (searches).
 
 Vendored into this project, like pip's `_vendor`: it imports only relatively, so it
-travels with the project and never clashes with an installed package.
+travels with the project and never clashes with an installed package. Its API follows
+PyTorch Hyperlight (github.com/pgagarinov/pytorch-hyperlight), "the reference" in
+comments: Runner, run_single_trial, run_hyper_opt, CONFIG / EXTRA_CONFIG keys.
+
+Module map (every file imports only the ones listed above it, and never `search/`):
+    version.py       __version__, recorded in every manifest
+    errors.py        ConfigError, SearchFailedError, SearchInterruptedError; message helpers
+    rules.py         value predicates (an int that is not a bool, a positive number)
+    metric_names.py  the `<stage>_<name>_<step|epoch>` rule and its helpers
+    ranking.py       "best" by metric_opt_mode
+    settings.py      the one table of EXTRA_CONFIG keys: defaults, rules, scopes, docs
+    checks.py        checks of config, loaders and logged metric names
+    overrides.py     `--set key=value` parsing
+    metrics.py       TrialMetrics: the per-epoch table, last values and plot
+    manifest.py      manifest.json and its lifecycle (running, finished, failed, interrupted)
+    results.py       the run folder, metrics.csv, plot.png
+    progress.py      the Lightning callback that collects and prints each epoch
+    guard.py         callbacks that stop bad runs early (metric names, NaN loss)
+    trainer_setup.py settings -> Lightning Trainer
+    evaluation.py    reload the best checkpoint, re-validate and test it
+    tracking.py      W&B through Lightning's WandbLogger
+    single_trial.py  run_single_trial
+    runner.py        Runner, the entry point
+    search/          run_hyper_opt on Ray Tune: checks, Tuner setup, the trial, results, Ray session
 """
 
-from .errors import SearchFailedError, SearchInterruptedError
+from .errors import ConfigError, SearchFailedError, SearchInterruptedError, did_you_mean
 from .metrics import TrialMetrics
+from .overrides import apply_overrides, overridden_keys
 from .runner import Runner
-from .validation import ConfigError, did_you_mean
+from .settings import Settings, resolve_settings, settings_markdown
+from .version import __version__
 
-__all__ = ["ConfigError", "Runner", "SearchFailedError", "SearchInterruptedError", "TrialMetrics", "did_you_mean"]
+__all__ = [
+    "ConfigError",
+    "Runner",
+    "SearchFailedError",
+    "SearchInterruptedError",
+    "Settings",
+    "TrialMetrics",
+    "__version__",
+    "apply_overrides",
+    "did_you_mean",
+    "overridden_keys",
+    "resolve_settings",
+    "settings_markdown",
+]

@@ -1,4 +1,16 @@
-"""Errors a search raises after Ray has run; plain classes, so catching them never imports Ray."""
+"""The errors the runner raises on purpose, and how their messages are worded.
+
+Plain classes, so a caller can catch them without importing torch or Ray.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class ConfigError(ValueError):
+    """Bad user input, reported before (or right at the start of) training."""
 
 
 class SearchFailedError(RuntimeError):
@@ -7,3 +19,16 @@ class SearchFailedError(RuntimeError):
 
 class SearchInterruptedError(RuntimeError):
     """The search stopped before all trials ended; Ray saved its state, so it can be resumed."""
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return ' (did you mean 'x'?)' for the closest candidate, or ''."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def raise_if(problems: list[str], what: str) -> None:
+    """One error listing every problem, so a user fixes them all in one go."""
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise ConfigError(f"{what}:\n{lines}")

@@ -2,6 +2,8 @@
 
 A fresh instance proves the checkpoint alone reproduces the metric: nothing left over
 from training (optimizer state, frozen layers, callbacks) can leak into the numbers.
+Single trials and searches both end here: the result of a run is its best checkpoint,
+re-validated (the Reval rows) and tested, not its last epoch.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from typing import Any
 import lightning.pytorch as pl
 
 from .progress import MetricsProgress
-from .trainer_setup import device_kwargs
+from .settings import Settings
+from .trainer_setup import device_kwargs, quiet_lightning
 
 
-def evaluation_trainer(extra_config: dict[str, Any], progress: MetricsProgress, root_dir: Path) -> pl.Trainer:
+def evaluation_trainer(settings: Settings, progress: MetricsProgress, root_dir: Path) -> pl.Trainer:
     """A Trainer that only evaluates: for searches, whose training Trainers lived in Ray workers."""
     return pl.Trainer(
-        **device_kwargs(extra_config["gpus"]),
-        precision=extra_config["ptl_precision"],
+        **device_kwargs(settings.gpus),
+        precision=settings.ptl_precision,
         callbacks=[progress],
         logger=False,
         enable_progress_bar=False,
@@ -35,17 +38,16 @@ def evaluate_checkpoint(
     config: dict[str, Any],
     ckpt_path: str | Path,
     loaders: dict[str, Any],
-    extra_config: dict[str, Any],
+    settings: Settings,
 ) -> pl.LightningModule:
-    """Stages 5-7 of a run: the result is the best checkpoint, not the last epoch."""
+    """Reload the checkpoint into a new `lmodule_class(config)`, re-validate it, then test it."""
     lmodule_best = lmodule_class(config)
-    # weights_only=False: the checkpoint is the run's own, and its hparams may hold numpy or Path values.
-    trainer.validate(
-        lmodule_best,
-        loaders[extra_config["val_loader_name"]],
-        ckpt_path=str(ckpt_path),
-        verbose=False,
-        weights_only=False,
-    )
-    trainer.test(lmodule_best, loaders[extra_config["test_loader_name"]], verbose=False)
+    # Quiet: Lightning would announce the restore, and that the module's configure_callbacks replace
+    # the ones the fit attached, which is expected here.
+    with quiet_lightning(info=False):
+        # weights_only=False: the checkpoint is the run's own, and its hparams may hold numpy or Path values.
+        trainer.validate(
+            lmodule_best, loaders[settings.val_loader_name], ckpt_path=str(ckpt_path), verbose=False, weights_only=False
+        )
+        trainer.test(lmodule_best, loaders[settings.test_loader_name], verbose=False)
     return lmodule_best

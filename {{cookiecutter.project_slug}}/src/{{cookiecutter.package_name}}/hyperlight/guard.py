@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
 
-from .validation import check_logged_names
+from .checks import check_logged_names
 
 
 class MetricNamesGuard(Callback):

@@ -8,27 +8,29 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .metric_names import REVAL, STAGES, TEST, TRAIN, VAL, metric_name, stage_values
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-STAGES = ("Train", "Val", "Reval", "Test")
+STAGE, EPOCH = "stage", "epoch"  # the index levels of TrialMetrics.df and the keys of a row
 # How each stage is drawn: curves for the per-epoch stages, points for the one-off evaluations.
 _STYLE = {
-    "Train": {"linestyle": "--"},
-    "Val": {"linestyle": "-"},
-    "Reval": {"linestyle": "none", "marker": "o", "markersize": 8},
-    "Test": {"linestyle": "none", "marker": "*", "markersize": 12},
+    TRAIN: {"linestyle": "--"},
+    VAL: {"linestyle": "-"},
+    REVAL: {"linestyle": "none", "marker": "o", "markersize": 8},
+    TEST: {"linestyle": "none", "marker": "*", "markersize": 12},
 }
 
 
 def metric_row(stage: str, epoch: int, logged: Mapping[str, float]) -> dict:
-    """Keep the `<prefix>_<name>_epoch` values of one stage, keyed by `<name>`."""
-    prefix = "val" if stage in ("Val", "Reval") else stage.lower()
-    row = {"stage": stage, "epoch": epoch}
-    for name, value in logged.items():
-        if name.startswith(f"{prefix}_") and name.endswith("_epoch"):
-            row[name[len(prefix) + 1 : -len("_epoch")]] = float(value)
-    return row
+    """One row of TrialMetrics: the stage, the epoch and the stage's epoch values by name."""
+    return {STAGE: stage, EPOCH: epoch, **stage_values(stage, logged)}
+
+
+def row_values(row: Mapping) -> dict[str, float]:
+    """The metric values of a row, without its stage and epoch."""
+    return {key: value for key, value in row.items() if key not in (STAGE, EPOCH)}
 
 
 class TrialMetrics:
@@ -37,21 +39,24 @@ class TrialMetrics:
     def __init__(self, rows: Iterable[Mapping]) -> None:
         df = pd.DataFrame(list(rows))
         if df.empty:
-            df = pd.DataFrame(columns=["stage", "epoch"])
-        df["stage"] = pd.Categorical(df["stage"], categories=STAGES, ordered=True)
-        df = df.set_index(["stage", "epoch"]).sort_index()
+            df = pd.DataFrame(columns=[STAGE, EPOCH])
+        df[STAGE] = pd.Categorical(df[STAGE], categories=STAGES, ordered=True)
+        df = df.set_index([STAGE, EPOCH]).sort_index()
         self.df: pd.DataFrame = df[sorted(df.columns)]
+
+    def stage(self, stage: str) -> pd.DataFrame:
+        """One stage's rows indexed by epoch, e.g. `metrics.stage(VAL)["acc"]`."""
+        return self.df.xs(stage, level=STAGE)
 
     @property
     def series_last(self) -> pd.Series:
         """The last observed value of every metric, named as logged (Reval as `reval_*`)."""
         values = {}
-        for stage in self.df.index.get_level_values("stage").unique():
-            stage_df = self.df.xs(stage, level="stage")
-            for column in self.df.columns:
-                observed = stage_df[column].dropna()
-                if not observed.empty:
-                    values[f"{stage.lower()}_{column}_epoch"] = observed.iloc[-1]
+        for stage in self.df.index.get_level_values(STAGE).unique():
+            observed = self.stage(stage).ffill()
+            if not observed.empty:
+                last = observed.iloc[-1].dropna().to_dict()
+                values.update({metric_name(stage.lower(), name): value for name, value in last.items()})
         return pd.Series(values, dtype=float)
 
     def plot(self, ncols: int = 3) -> Figure:
@@ -68,12 +73,12 @@ class TrialMetrics:
         fig = Figure(figsize=(5 * ncols, 3.6 * nrows), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         for ax, column in zip(axes, columns, strict=False):
-            for stage in self.df.index.get_level_values("stage").unique():
-                series = self.df.xs(stage, level="stage")[column].dropna()
+            for stage in self.df.index.get_level_values(STAGE).unique():
+                series = self.stage(stage)[column].dropna()
                 if not series.empty:
                     ax.plot(series.index, series.values, label=stage, **_STYLE[stage])
             ax.set_title(column)
-            ax.set_xlabel("epoch")
+            ax.set_xlabel(EPOCH)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
             ax.legend()

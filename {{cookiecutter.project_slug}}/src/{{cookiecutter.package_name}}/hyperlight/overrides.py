@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .validation import ConfigError, did_you_mean
+from .errors import ConfigError, did_you_mean
+from .rules import is_int, is_number
+from .settings import setting_info
 
 _WORDS = {"true": True, "false": False, "none": None, "null": None}
 
@@ -16,10 +18,6 @@ def _literal(text: str) -> Any:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
         return _WORDS.get(text.lower(), text)
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def parse_value(text: str, current: Any) -> Any:
@@ -35,9 +33,9 @@ def parse_value(text: str, current: Any) -> Any:
     if isinstance(current, bool):
         valid = isinstance(value, bool)
     elif isinstance(current, float):
-        valid, value = _number(value), float(value) if _number(value) else value
+        valid, value = is_number(value), float(value) if is_number(value) else value
     elif isinstance(current, int):
-        valid = isinstance(value, int) and not isinstance(value, bool)
+        valid = is_int(value)
     else:
         valid = isinstance(value, type(current))
     if not valid:
@@ -45,22 +43,30 @@ def parse_value(text: str, current: Any) -> Any:
     return value
 
 
-def apply_overrides(pairs: Iterable[str], *configs: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return copies of `configs` with each key=value applied to the dict that holds the key."""
-    updated = [dict(config) for config in configs]
-    known = [key for config in configs for key in config]
+def apply_overrides(
+    pairs: Iterable[str], config: Mapping[str, Any], extra_config: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Copies of CONFIG and EXTRA_CONFIG with each key=value applied.
+
+    A CONFIG key is typed like its current value. A settings key may be set even when
+    EXTRA_CONFIG leaves it to its default; its value is checked by the settings table.
+    """
+    config, extra_config = dict(config), dict(extra_config)
+    settings = setting_info()
     for pair in pairs:
         key, sep, text = pair.partition("=")
         if not sep or not key:
             raise ConfigError(f"--set expects key=value, got {pair!r}")
-        target = next((config for config in updated if key in config), None)
-        if target is None:
-            raise ConfigError(f"--set: unknown key '{key}'{did_you_mean(key, known)}")
-        try:
-            target[key] = parse_value(text, target[key])
-        except ConfigError as error:
-            raise ConfigError(f"--set {key}: {error}") from None
-    return updated
+        if key in config:
+            try:
+                config[key] = parse_value(text, config[key])
+            except ConfigError as error:
+                raise ConfigError(f"--set {key}: {error}") from None
+        elif key in settings:
+            extra_config[key] = _literal(text)
+        else:
+            raise ConfigError(f"--set: unknown key '{key}'{did_you_mean(key, [*config, *settings])}")
+    return config, extra_config
 
 
 def overridden_keys(pairs: Iterable[str]) -> set[str]:

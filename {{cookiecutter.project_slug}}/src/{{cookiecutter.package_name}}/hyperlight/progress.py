@@ -8,7 +8,8 @@ from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.trainer.states import TrainerFn
 from tabulate import tabulate
 
-from .metrics import STAGES, TrialMetrics, metric_row
+from .metric_names import REVAL, STAGES, TEST, TRAIN, VAL
+from .metrics import EPOCH, STAGE, TrialMetrics, metric_row, row_values
 
 
 class MetricsProgress(Callback):
@@ -16,14 +17,24 @@ class MetricsProgress(Callback):
 
     The table is plain text (no carriage returns), so it reads the same in a terminal
     and in a log file; the CSV is rewritten after every epoch so a crash loses nothing.
+    Subclasses act on each finished epoch through `on_epoch_recorded`.
     """
 
-    def __init__(self, csv_path: Path | None = None) -> None:
+    def __init__(self, csv_path: Path | None = None, print_tables: bool = True) -> None:
         self.rows: list[dict] = []
         self.csv_path = csv_path
+        self.print_tables = print_tables
         # Epoch the re-validation and test rows are filed under: the best checkpoint's.
         self.eval_epoch = 0
         self._pending_epoch: int | None = None
+
+    def on_epoch_recorded(self, trainer: Trainer, epoch: int, final: bool) -> None:
+        """Called once an epoch's Train and Val rows are in `rows`; `final` on the run's last epoch."""
+
+    def epoch_rows(self, epoch: int) -> list[dict]:
+        """The Train and Val rows of one epoch, in stage order."""
+        rows = [row for row in self.rows if row[EPOCH] == epoch and row[STAGE] in (TRAIN, VAL)]
+        return sorted(rows, key=lambda row: STAGES.index(row[STAGE]))
 
     def _record(self, trainer: Trainer, stage: str, epoch: int) -> dict:
         row = metric_row(stage, epoch, trainer.callback_metrics)
@@ -34,9 +45,9 @@ class MetricsProgress(Callback):
         if trainer.sanity_checking:
             return
         if trainer.state.fn == TrainerFn.VALIDATING:
-            self._print(self._record(trainer, "Reval", self.eval_epoch))
+            self._print(self._record(trainer, REVAL, self.eval_epoch))
         else:
-            self._record(trainer, "Val", trainer.current_epoch)
+            self._record(trainer, VAL, trainer.current_epoch)
 
     def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         # The module's own on_train_epoch_end runs after the callbacks' and may still log,
@@ -44,31 +55,33 @@ class MetricsProgress(Callback):
         self._pending_epoch = trainer.current_epoch
 
     def on_train_epoch_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        self._finish_epoch(trainer)
+        self._finish_epoch(trainer, final=False)
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        self._finish_epoch(trainer)
+        self._finish_epoch(trainer, final=True)
 
     def on_exception(self, trainer: Trainer, pl_module: LightningModule, exception: BaseException) -> None:
-        self._finish_epoch(trainer)
+        self._finish_epoch(trainer, final=True)
 
-    def _finish_epoch(self, trainer: Trainer) -> None:
+    def _finish_epoch(self, trainer: Trainer, final: bool) -> None:
         if self._pending_epoch is None:
             return
         epoch, self._pending_epoch = self._pending_epoch, None
-        self._record(trainer, "Train", epoch)
-        this_epoch = [row for row in self.rows if row["epoch"] == epoch and row["stage"] in ("Train", "Val")]
-        self._print(*sorted(this_epoch, key=lambda row: STAGES.index(row["stage"])))
+        self._record(trainer, TRAIN, epoch)
+        self._print(*self.epoch_rows(epoch))
         self._flush()
+        self.on_epoch_recorded(trainer, epoch, final)
 
     def on_test_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        self._print(self._record(trainer, "Test", self.eval_epoch))
+        self._print(self._record(trainer, TEST, self.eval_epoch))
         self._flush()
 
     def _print(self, *rows: dict) -> None:
-        names = sorted({key for row in rows for key in row} - {"stage", "epoch"})
-        table = [[row["epoch"], row["stage"], *(row.get(name) for name in names)] for row in rows]
-        print("\n" + tabulate(table, headers=["epoch", "stage", *names], floatfmt=".4f"), flush=True)
+        if not self.print_tables:
+            return
+        names = sorted({name for row in rows for name in row_values(row)})
+        table = [[row[EPOCH], row[STAGE], *(row.get(name) for name in names)] for row in rows]
+        print("\n" + tabulate(table, headers=[EPOCH, STAGE, *names], floatfmt=".4f"), flush=True)
 
     def _flush(self) -> None:
         if self.csv_path is not None:

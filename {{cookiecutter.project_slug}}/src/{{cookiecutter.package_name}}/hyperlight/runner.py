@@ -48,8 +48,8 @@ class Runner:
         resume: bool | str = False,
         address: str | None = None,
     ) -> dict[str, Any]:
-        """Search with Ray Tune, then re-validate and test the best trial; see `hyper_opt.run_hyper_opt`."""
-        from .hyper_opt import run_hyper_opt  # Ray loads only when a search runs
+        """Search with Ray Tune, then re-validate and test the best trial; see `search.hyper_opt.run_hyper_opt`."""
+        from .search.hyper_opt import run_hyper_opt  # Ray loads only when a search runs
 
         return run_hyper_opt(
             self.configure_dataloaders,

@@ -1,4 +1,4 @@
-"""Translate the reference's extra_config keys into a Lightning Trainer."""
+"""Translate the settings (EXTRA_CONFIG) into a Lightning Trainer and its callbacks."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 
 from .guard import FiniteLossGuard, MetricNamesGuard
+from .settings import Settings
 
 # --fast-dev-run: batches per stage in its single epoch.
 FAST_DEV_BATCHES = 2
@@ -61,14 +62,14 @@ def device_kwargs(gpus: int) -> dict[str, Any]:
     return {"accelerator": "gpu", "devices": gpus}
 
 
-def best_checkpoint(run_dir: Path, extra_config: dict[str, Any]) -> ModelCheckpoint:
+def best_checkpoint_callback(run_dir: Path, settings: Settings) -> ModelCheckpoint:
     """Save and decide at validation end, on exactly the weights that produced the metric; at train
     epoch end (Lightning's default here) callbacks and the module may already have changed them."""
     return ModelCheckpoint(
         dirpath=run_dir / "checkpoints",
         filename="best-{epoch:03d}",
-        monitor=extra_config["metric_to_optimize"],
-        mode=extra_config["metric_opt_mode"],
+        monitor=settings.metric_to_optimize,
+        mode=settings.metric_opt_mode,
         save_top_k=1,
         save_on_train_epoch_end=False,
     )
@@ -76,7 +77,7 @@ def best_checkpoint(run_dir: Path, extra_config: dict[str, Any]) -> ModelCheckpo
 
 def build_trainer(
     config: dict[str, Any],
-    extra_config: dict[str, Any],
+    settings: Settings,
     run_dir: Path,
     pl_callbacks: list[Callback],
     loggers: list[Logger],
@@ -88,7 +89,7 @@ def build_trainer(
     `own_callbacks` run last: the runner's checkpointing and metric collection see what
     every other callback has done in the same hook. `trainer_kwargs` go to the Trainer as they are.
     """
-    metric, mode = extra_config["metric_to_optimize"], extra_config["metric_opt_mode"]
+    metric, mode = settings.metric_to_optimize, settings.metric_opt_mode
     callbacks = [
         MetricNamesGuard(metric),
         FiniteLossGuard(),
@@ -96,23 +97,23 @@ def build_trainer(
         EarlyStopping(
             monitor=metric,
             mode=mode,
-            patience=extra_config["ptl_early_stopping_patience"],
+            patience=settings.ptl_early_stopping_patience,
             check_on_train_epoch_end=False,
         ),
         *own_callbacks,
     ]
-    fast = bool(extra_config["fast_dev_run"])
+    fast = settings.fast_dev_run
     limits = {f"limit_{stage}_batches": FAST_DEV_BATCHES for stage in ("train", "val", "test")} if fast else {}
     clip = config.get("gradient_clip_val") or None
     return Trainer(
-        **device_kwargs(extra_config["gpus"]),
+        **device_kwargs(settings.gpus),
         **limits,
-        precision=extra_config["ptl_precision"],
+        precision=settings.ptl_precision,
         max_epochs=1 if fast else config["max_epochs"],
         # The grace period: early stopping may fire, but the run goes on until min_epochs.
-        min_epochs=None if fast else extra_config["ptl_early_stopping_grace_period"] or None,
+        min_epochs=None if fast else settings.ptl_early_stopping_grace_period or None,
         gradient_clip_val=clip,
-        deterministic=extra_config["seed"] is not None,
+        deterministic=settings.seed is not None,
         callbacks=callbacks,
         logger=loggers or False,
         log_every_n_steps=max(1, min(50, config["n_steps_per_epoch"])),
@@ -122,9 +123,9 @@ def build_trainer(
     )
 
 
-def with_schedule(config: dict[str, Any], extra_config: dict[str, Any], n_batches: int) -> dict[str, Any]:
+def with_schedule(config: dict[str, Any], settings: Settings, n_batches: int) -> dict[str, Any]:
     """Add n_steps_per_epoch and n_train_steps, which LR schedules need before training starts."""
-    fast = bool(extra_config["fast_dev_run"])
+    fast = settings.fast_dev_run
     n_steps = min(n_batches, FAST_DEV_BATCHES) if fast else n_batches
     max_epochs = 1 if fast else config["max_epochs"]
     return {**config, "n_steps_per_epoch": n_steps, "n_train_steps": n_steps * max_epochs}

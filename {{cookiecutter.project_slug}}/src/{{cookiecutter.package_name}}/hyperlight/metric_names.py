@@ -1,0 +1,64 @@
+"""The one place that knows how metric names are built: `<stage>_<name>_<step|epoch>`.
+
+Modules log `train_acc` with `on_step=True, on_epoch=True`; Lightning turns that into
+`train_acc_step` and `train_acc_epoch`. Tables key a stage's epoch values by `<name>`
+(`acc`), and the re-validation (Reval) reads the validation metrics (`val_*`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+TRAIN, VAL, REVAL, TEST = "Train", "Val", "Reval", "Test"
+STAGES = (TRAIN, VAL, REVAL, TEST)  # in the order a run produces them
+EPOCH, STEP = "epoch", "step"
+LOGGED_PREFIXES = ("train", "val", "test")
+_LOGGED_PREFIX = {TRAIN: "train", VAL: "val", REVAL: "val", TEST: "test"}
+METRIC_NAME = re.compile(rf"^({'|'.join(LOGGED_PREFIXES)})_(.+)_({STEP}|{EPOCH})$")
+
+
+def metric_name(prefix: str, name: str, when: str = EPOCH) -> str:
+    """`metric_name("val", "acc")` is `val_acc_epoch`; reports also use stage prefixes like `reval`."""
+    return f"{prefix}_{name}_{when}"
+
+
+def split_metric_name(full_name: str) -> tuple[str, str, str] | None:
+    """(prefix, name, step|epoch) of a conventional name, or None when it breaks the convention."""
+    match = METRIC_NAME.match(full_name)
+    return match.groups() if match else None
+
+
+def is_epoch_metric(full_name: str, prefixes: tuple[str, ...] = LOGGED_PREFIXES) -> bool:
+    """An epoch-level value of one of `prefixes`, e.g. `val_acc_epoch` for ("val",)."""
+    parts = split_metric_name(full_name)
+    return parts is not None and parts[0] in prefixes and parts[2] == EPOCH
+
+
+def is_forked(base_name: str, logged: Mapping | set) -> bool:
+    """Lightning also lists `train_acc` once it forked it into `train_acc_step` and `train_acc_epoch`."""
+    return f"{base_name}_{EPOCH}" in logged
+
+
+def stage_values(stage: str, logged: Mapping[str, float]) -> dict[str, float]:
+    """The epoch values one stage logged, keyed by `<name>`: {"acc": 0.93, "loss": 0.21}."""
+    prefix = _LOGGED_PREFIX[stage]
+    values = {}
+    for full_name, value in logged.items():
+        parts = split_metric_name(full_name)
+        if parts is not None and parts[0] == prefix and parts[2] == EPOCH:
+            values[parts[1]] = float(value)
+    return values
+
+
+def stage_metric_names(stage: str, values: Mapping[str, float]) -> dict[str, float]:
+    """The inverse of `stage_values` for reports: {"acc": x} of Reval becomes {"reval_acc_epoch": x}."""
+    return {metric_name(stage.lower(), name): value for name, value in values.items()}
+
+
+def table_column(full_name: str) -> str:
+    """The column of a table that holds `full_name`: `val_acc_epoch` lives in column `acc`."""
+    parts = split_metric_name(full_name)
+    if parts is None:
+        raise ValueError(f"'{full_name}' is not a <stage>_<name>_<step|epoch> metric name")
+    return parts[1]

@@ -1,0 +1,51 @@
+"""One Ray connection per process: a private local instance, or a cluster named by address."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import ray
+
+# Ray Tune reads these when a search runs; users may still set their own values.
+TUNE_ENVIRONMENT = {
+    # Snapshot the experiment state every second instead of every 10 s (Ray's floor in "auto"
+    # mode): a driver killed with SIGKILL then loses at most a second of bookkeeping, and
+    # snapshots of a few small trials take milliseconds.
+    "TUNE_GLOBAL_CHECKPOINT_S": "1",
+    "TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S": "0",  # frequent on purpose
+    # Ray's classic reporter honours `metric_columns`, which is how ray_metrics_to_show
+    # becomes the columns of the progress table; the newer one picks columns itself.
+    "RAY_AIR_NEW_OUTPUT": "0",
+    # Trials keep the driver's working directory, so a data function's relative paths work in them too.
+    "RAY_CHDIR_TO_TRIAL_DIR": "0",
+}
+
+
+def cluster_address(address: str | None) -> str | None:
+    """The cluster to join: the one named, else RAY_ADDRESS, else None (start Ray locally)."""
+    return address or os.environ.get("RAY_ADDRESS") or None
+
+
+def init_ray(address: str | None = None) -> None:
+    """Start or join Ray once; later calls in the same process reuse the connection.
+
+    Without an address (or RAY_ADDRESS) Ray starts privately ("local"), so a stray
+    `ray start` cluster on the same machine is never joined by accident. The dashboard
+    stays off locally; on a cluster it is whatever `ray start` chose.
+    """
+    for name, value in TUNE_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    if ray.is_initialized():
+        return
+    address = cluster_address(address)
+    quiet = {"logging_level": logging.WARNING, "log_to_driver": True}
+    if address:
+        ray.init(address=address, **quiet)
+    else:
+        # Local workers import from the driver's sys.path, so modules found through a notebook's
+        # or pytest's path edits (not only installed packages) resolve in trials too.
+        path = os.pathsep.join(entry for entry in sys.path if entry)
+        runtime_env = {"env_vars": {"PYTHONPATH": path}}
+        ray.init(address="local", include_dashboard=False, runtime_env=runtime_env, **quiet)
