@@ -1,45 +1,12 @@
-"""The command line: light --help, typed --set overrides, end-to-end train without Ray."""
+"""The command line on the tests' tiny task: typed --set overrides, pinned keys, bad input and exit codes."""
 
-import subprocess
-import sys
-
+import pandas as pd
 import pytest
+import tiny_task
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.hyperlight import ConfigError
-from {{ cookiecutter.package_name }}.hyperlight.overrides import apply_overrides, parse_value
-
-PACKAGE = "{{ cookiecutter.package_name }}"
-HEAVY = ("torch", "ray", "lightning")
-
-
-def _run_module(argv: list[str]) -> str:
-    """Run `python -m PACKAGE argv` in a fresh interpreter; report exit code and heavy imports."""
-    code = (
-        "import runpy, sys\n"
-        f"sys.argv = [{PACKAGE!r}, *{argv!r}]\n"
-        "try:\n"
-        f"    runpy.run_module({PACKAGE!r}, run_name='__main__')\n"
-        "except SystemExit as exit:\n"
-        "    print('EXIT', exit.code)\n"
-        f"print('HEAVY', sorted(set(m.split('.')[0] for m in sys.modules) & set({HEAVY!r})))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    return done.stdout + done.stderr
-
-
-@pytest.mark.parametrize("argv", [["--help"], ["train", "--help"]])
-def test_help_imports_neither_torch_nor_ray(argv):
-    out = _run_module(argv)
-    assert "usage:" in out
-    assert "HEAVY []" in out
-
-
-def test_train_fast_dev_run_end_to_end_without_ray(tmp_path):
-    out = _run_module(["train", "--fast-dev-run", "--set", "gpus=0", f"results_dir={tmp_path}"])
-    assert "EXIT 0" in out, out
-    assert "HEAVY ['lightning', 'torch']" in out
-    assert len(list(tmp_path.glob("*/*/plot.png"))) == 1
+from {{ cookiecutter.package_name }}.hyperlight import ConfigError, apply_overrides
+from {{ cookiecutter.package_name }}.hyperlight.overrides import parse_value
 
 
 @pytest.mark.parametrize(
@@ -76,22 +43,31 @@ def test_set_overrides_the_dict_that_holds_the_key():
         ("unfreeze_epochs=1", [0, 1], "expected a list like \\[0, 1\\], got '1'"),
     ],
 )
-def test_set_rejects_a_value_of_the_wrong_type(pair, current, message):
+def test_set_rejects_a_config_value_of_the_wrong_type(pair, current, message):
     key = pair.split("=")[0]
     with pytest.raises(ConfigError, match=f"--set {key}: {message}"):
-        apply_overrides([pair], {key: current})
+        apply_overrides([pair], {key: current}, {})
 
 
-def test_unknown_set_key_exits_with_a_suggestion(capsys):
-    assert main(["train", "--set", "max_epoch=5"]) == 2
-    assert "unknown key 'max_epoch' (did you mean 'max_epochs'?)" in capsys.readouterr().err
+def test_fractional_resources_from_the_command_line():
+    _, extra = apply_overrides(["gpu_per_trial=0.5", "cpu_per_trial=2"], tiny_task.CONFIG, tiny_task.EXTRA_CONFIG)
+    assert (extra["gpu_per_trial"], extra["cpu_per_trial"]) == (0.5, 2)
 
 
-def test_search_resources_take_fractions_from_the_command_line():
-    from {{ cookiecutter.package_name }} import config
-
-    _, extra = apply_overrides(["gpu_per_trial=0.5", "cpu_per_trial=2"], config.CONFIG, config.EXTRA_CONFIG)
-    assert (extra["gpu_per_trial"], extra["cpu_per_trial"]) == (0.5, 2.0)
+@pytest.mark.parametrize("command", ["train", "tune"])
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (["max_epoch=5"], "unknown key 'max_epoch' (did you mean 'max_epochs'?)"),
+        (["max_epochs=five"], "--set max_epochs: expected a int like 3, got 'five'"),
+        (["n_samples"], "--set expects key=value, got 'n_samples'"),
+        (["metric_opt_mode=maximum"], "metric_opt_mode must be 'min' or 'max', got 'maximum'"),
+    ],
+)
+def test_bad_input_exits_2_naming_the_culprit(command, settings, message, tmp_path, capsys):
+    assert main([command, "--set", f"results_dir={tmp_path}", *settings], task=tiny_task) == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing started
 
 
 @pytest.mark.parametrize(
@@ -105,5 +81,23 @@ def test_search_resources_take_fractions_from_the_command_line():
 def test_tune_resume_mistakes_exit_before_ray_starts(argv, message, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "results").mkdir()
-    assert main(["tune", *argv, "--set", f"results_dir={tmp_path / 'results'}"]) == 2
+    assert main(["tune", *argv, "--set", f"results_dir={tmp_path / 'results'}"], task=tiny_task) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("ray_local")
+def test_a_key_pinned_with_set_is_not_searched(tmp_path):
+    argv = ["tune", "--num-samples", "2", "--set", f"results_dir={tmp_path}", "max_epochs=2", "epoch_upper_limit=6"]
+    argv.append("grace_period=2")  # ASHA stops no trial before its 2 epochs
+    assert main(argv, task=tiny_task) == 0
+    [search] = tmp_path.glob("*/tune-*")
+    trials = pd.read_csv(search / "trials.csv")
+    assert "config/max_epochs" not in trials and "config/lr" in trials
+    assert set(trials["epochs"]) == {2}  # pinned at 2, though ASHA would allow 6
+
+
+@pytest.mark.usefixtures("ray_local")
+def test_a_search_where_every_trial_fails_exits_1(tmp_path, capsys):
+    argv = ["tune", "--num-samples", "2", "--set", f"results_dir={tmp_path}", "fault=raise"]
+    assert main(argv, task=tiny_task) == 1
+    assert "planted fault" in capsys.readouterr().err

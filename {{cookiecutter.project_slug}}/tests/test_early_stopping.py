@@ -1,16 +1,33 @@
-"""A run that cannot improve stops at the epoch patience and grace period imply."""
+"""Early stopping follows metric_opt_mode, patience and the grace period, on a metric the test scripts."""
 
 import pytest
+import tiny_task
 
-from {{ cookiecutter.package_name }}.model import LitDigits
+
+class LitScripted(tiny_task.LitTiny):
+    """Logs `val_score` from the list in hparams, one value per epoch, whatever the weights do."""
+
+    def on_validation_epoch_end(self) -> None:
+        scores = self.hparams.scores  # the re-validation after fit may run past the last epoch
+        self.log("val_score_epoch", float(scores[min(self.current_epoch, len(scores) - 1)]))
 
 
-@pytest.mark.parametrize(("patience", "grace", "expected_epochs"), [(2, 0, 3), (1, 5, 5)])
-def test_run_that_cannot_improve_stops_early(runner, config, extra_config, patience, grace, expected_epochs):
-    config.update(lr=0.0, max_epochs=20)  # nothing moves, so the first epoch stays the best
+RISING = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]  # improves every epoch in mode "max", never in "min"
+
+
+@pytest.mark.parametrize(
+    ("mode", "patience", "grace", "epochs", "best"),
+    [
+        ("max", 2, 0, 8, 7),  # always improving: runs to max_epochs
+        ("min", 2, 0, 3, 0),  # epoch 0 stays best: stops after `patience` more epochs
+        ("min", 1, 5, 5, 0),  # but never before the grace period
+    ],
+)
+def test_run_stops_by_mode_patience_and_grace(runner, config, extra_config, mode, patience, grace, epochs, best):
+    config.update(max_epochs=len(RISING), scores=RISING)
+    extra_config.update(metric_to_optimize="val_score_epoch", metric_opt_mode=mode)
     extra_config.update(ptl_early_stopping_patience=patience, ptl_early_stopping_grace_period=grace)
-    result = runner.run_single_trial(LitDigits, config, extra_config)
+    result = runner.run_single_trial(LitScripted, config, extra_config)
 
-    # the best epoch (0), then `patience` epochs without improvement, but never fewer than `grace`
-    assert len(result["metrics"].df.xs("Train", level="stage")) == expected_epochs
-    assert result["best_epoch"] == 0
+    assert len(result["metrics"].df.xs("Train", level="stage")) == epochs
+    assert result["best_epoch"] == best

@@ -1,29 +1,20 @@
-"""Searches on real Ray: the result dict, both optimisation modes, and trials that fail."""
+"""Searches on real Ray: the result dict, both optimisation modes, trials that fail, checks before Ray."""
 
-import math
+from pathlib import Path
 
 import pytest
+import ray
+import tiny_task
 from ray import tune
 
-from {{ cookiecutter.package_name }}.data import configure_dataloaders
-from {{ cookiecutter.package_name }}.hyperlight import ConfigError, Runner, SearchFailedError
-from {{ cookiecutter.package_name }}.model import LitDigits
+from {{ cookiecutter.package_name }}.hyperlight import ConfigError, Runner, SearchFailedError, resolve_settings
+from {{ cookiecutter.package_name }}.hyperlight.search import hyper_opt, setup
 
 pytestmark = pytest.mark.usefixtures("ray_local")
 
 
-class FaultyDigits(LitDigits):
-    """Fails the way its config says: raises on the first step, or trains into a NaN loss."""
-
-    def training_step(self, batch, batch_idx):
-        if self.hparams["fault"] == "raise":
-            raise RuntimeError("planted fault")
-        loss = super().training_step(batch, batch_idx)
-        return loss * math.nan if self.hparams["fault"] == "nan" else loss
-
-
 def test_search_returns_the_documented_keys(runner, search_space, search_extra):
-    result = runner.run_hyper_opt(LitDigits, search_space, search_extra)
+    result = runner.run_hyper_opt(tiny_task.LitTiny, search_space, search_extra)
 
     assert {"lmodule_best", "best_epoch", "best_config", "metrics", "metrics_last", "analysis", "trials"} <= set(result)
     trials = result["trials"]
@@ -36,15 +27,15 @@ def test_search_returns_the_documented_keys(runner, search_space, search_extra):
     assert df.loc[("Val", best_epoch), "acc"] == pytest.approx(df.loc[("Reval", best_epoch), "acc"], abs=1e-6)
     assert ("Test", best_epoch) in df.index
     assert len(df.xs("Train", level="stage")) == len(df.xs("Val", level="stage")) > 0
-    assert result["metrics_last"]["test_acc_epoch"] > 0.5
-    assert result["best_config"]["batch_size"] in (64, 128)
+    assert result["metrics_last"]["test_acc_epoch"] == df.loc[("Test", best_epoch), "acc"]
+    assert result["best_config"]["batch_size"] in (32, 64)
     assert (result["results_dir"] / "trials.csv").exists()
     assert (result["results_dir"] / "plot.png").exists()
 
 
 def test_search_minimises_a_loss(runner, search_space, search_extra):
     extra = {**search_extra, "metric_to_optimize": "val_loss_epoch", "metric_opt_mode": "min", "n_samples": 2}
-    result = runner.run_hyper_opt(LitDigits, search_space, extra)
+    result = runner.run_hyper_opt(tiny_task.LitTiny, search_space, extra)
 
     best = result["trials"]["best_val_loss_epoch"]
     assert result["metrics"].df.loc[("Reval", result["best_epoch"]), "loss"] == pytest.approx(best.min(), rel=1e-5)
@@ -52,9 +43,9 @@ def test_search_minimises_a_loss(runner, search_space, search_extra):
 
 
 def test_failed_trials_are_listed_and_the_sweep_goes_on(runner, search_space, search_extra, capsys):
-    # With seed 16, HyperOpt's 3 random starts draw "none", "raise" and "nan": every kind runs.
+    # HyperOpt's 3 random starts are seeded: with seed 16 they draw "none", "raise" and "nan".
     space = {**search_space, "fault": tune.choice(["raise", "nan", "none"])}
-    result = runner.run_hyper_opt(FaultyDigits, space, {**search_extra, "n_samples": 6})
+    result = runner.run_hyper_opt(tiny_task.LitTiny, space, {**search_extra, "n_samples": 6, "seed": 16})
 
     trials = result["trials"].set_index("config/fault")
     errors = trials[trials["status"] == "ERROR"]
@@ -69,7 +60,11 @@ def test_failed_trials_are_listed_and_the_sweep_goes_on(runner, search_space, se
 def test_all_trials_failing_raises_with_the_first_traceback(runner, search_space, search_extra):
     space = {**search_space, "fault": "raise"}
     with pytest.raises(SearchFailedError, match=r"(?s)no trial of 2 .*planted fault"):
-        runner.run_hyper_opt(FaultyDigits, space, {**search_extra, "n_samples": 2})
+        runner.run_hyper_opt(tiny_task.LitTiny, space, {**search_extra, "n_samples": 2})
+
+
+def _ray_must_not_start(address=None):
+    raise AssertionError("Ray was started before the input was checked")
 
 
 @pytest.mark.parametrize(
@@ -78,27 +73,50 @@ def test_all_trials_failing_raises_with_the_first_traceback(runner, search_space
         ({"n_samples": 0}, "n_samples must be an integer >= 1"),
         ({"gpu_per_trial": -1}, "gpu_per_trial must be a number >= 0"),
         ({"ray_metrics_to_show": ["acc"]}, "ray_metrics_to_show must be a list"),
-        ({"metric_to_optimize": "val_acc"}, "metric_to_optimize must name an epoch-level"),
+        ({"metric_to_optimize": "val_acc"}, "metric_to_optimize must be an epoch-level"),
         ({"cpu_per_trial": 10_000}, "a trial needs cpu_per_trial=10000 .* this machine has"),
-        ({"grace_period": 4, "epoch_upper_limit": 3}, "grace_period .4. must not exceed epoch_upper_limit .3."),
+        ({"gpu_per_trial": 0.5}, "a trial needs .*gpu_per_trial=0.5, but this machine has .* 0 GPUs"),
+        ({"grace_period": 4}, "grace_period .4. must not exceed epoch_upper_limit .3."),
     ],
 )
-def test_bad_search_input_fails_before_ray_runs_a_trial(runner, search_space, search_extra, change, culprit):
+def test_bad_search_input_fails_before_ray_starts(runner, search_space, search_extra, change, culprit, monkeypatch):
+    monkeypatch.setattr(hyper_opt, "init_ray", _ray_must_not_start)
     with pytest.raises(ConfigError, match=culprit):
-        runner.run_hyper_opt(LitDigits, search_space, {**search_extra, **change})
+        runner.run_hyper_opt(tiny_task.LitTiny, search_space, {**search_extra, **change})
+    assert not list(Path(search_extra["results_dir"]).glob("*/tune-*"))
 
 
-def test_search_space_needs_integer_batch_sizes(runner, search_space, search_extra):
+def test_search_space_needs_integer_batch_sizes(runner, search_space, search_extra, monkeypatch):
+    monkeypatch.setattr(hyper_opt, "init_ray", _ray_must_not_start)
     space = {**search_space, "batch_size": tune.uniform(16, 64)}
     with pytest.raises(ConfigError, match="'batch_size' must be a positive integer"):
-        runner.run_hyper_opt(LitDigits, space, search_extra)
+        runner.run_hyper_opt(tiny_task.LitTiny, space, search_extra)
 
 
-def test_a_broken_data_function_fails_before_any_trial(search_space, search_extra):
+def test_a_broken_data_function_fails_before_ray_starts(search_space, search_extra, monkeypatch):
     def no_test_loader(batch_size, n_workers=0):
-        loaders = configure_dataloaders(batch_size, n_workers=n_workers)
+        loaders = tiny_task.configure_dataloaders(batch_size, n_workers=n_workers)
         del loaders["test_loader"]
         return loaders
 
+    monkeypatch.setattr(hyper_opt, "init_ray", _ray_must_not_start)
     with pytest.raises(ConfigError, match="no 'test_loader'"):
-        Runner(no_test_loader).run_hyper_opt(LitDigits, search_space, search_extra)
+        Runner(no_test_loader).run_hyper_opt(tiny_task.LitTiny, search_space, search_extra)
+
+
+@pytest.mark.parametrize(
+    ("cpu", "gpu", "cpus", "gpus", "slots"), [(0.5, 0, 2, 0, 4), (1, 0.25, 8, 1, 4), (2, 0, 3, 0, 1)]
+)
+def test_concurrency_counts_fractional_slots(search_extra, cpu, gpu, cpus, gpus, slots):
+    settings = resolve_settings({**search_extra, "cpu_per_trial": cpu, "gpu_per_trial": gpu})
+    assert setup.concurrency(settings, cpus, gpus, on_cluster=False) == slots
+
+
+def test_fractional_cpus_run_more_trials_at_once(runner, search_space, search_extra):
+    cpus = ray.cluster_resources()["CPU"]
+    extra = {**search_extra, "cpu_per_trial": 0.5, "n_samples": 4}
+    result = runner.run_hyper_opt(tiny_task.LitTiny, search_space, extra)
+    assert set(result["trials"]["status"]) == {"TERMINATED"}
+    # With actor reuse, each concurrent slot is one worker process: half a CPU a trial doubles them.
+    workers = {trial.metrics["pid"] for trial in result["analysis"]}
+    assert len(workers) == min(4, int(2 * cpus))

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,17 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from processes import TESTS, free_port
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 PROJECT = Path(__file__).resolve().parents[1]
 RAY = str(Path(sys.executable).with_name("ray"))
 ENV = {**os.environ, "RAY_AUTH_MODE": "token"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _ray(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -40,7 +34,7 @@ AGENT_PORTS = ("dashboard-agent-listen", "dashboard-agent-grpc", "runtime-env-ag
 def _start_node(args: list[str], temp_dir: str) -> tuple[subprocess.Popen, str]:
     """`ray start` in its own session, so teardown stops exactly this node's processes."""
     command = [RAY, "start", *args, "--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"]
-    command += [f"--temp-dir={temp_dir}", *(f"--{name}-port={_free_port()}" for name in AGENT_PORTS)]
+    command += [f"--temp-dir={temp_dir}", *(f"--{name}-port={free_port()}" for name in AGENT_PORTS)]
     node = subprocess.Popen(
         command, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
@@ -51,7 +45,7 @@ def _start_node(args: list[str], temp_dir: str) -> tuple[subprocess.Popen, str]:
 @pytest.fixture
 def cluster():
     """A head and a worker node of one CPU each; each node gets its own short temp dir."""
-    port, dashboard, client = _free_port(), _free_port(), _free_port()
+    port, dashboard, client = free_port(), free_port(), free_port()
     temp_dirs = [tempfile.mkdtemp(prefix="ray", dir="/tmp") for _ in range(2)]
     head = ["--head", f"--port={port}", f"--ray-client-server-port={client}"]
     head += ["--dashboard-host=127.0.0.1", f"--dashboard-port={dashboard}"]
@@ -74,12 +68,12 @@ def cluster():
 
 def test_tune_job_runs_trials_on_both_nodes(cluster, tmp_path):
     storage = tmp_path / "storage"  # stands in for a shared filesystem or s3://
-    settings = ["gpus=0", f"results_dir={tmp_path / 'results'}", f"storage_path={storage}"]
-    settings += ["max_epochs=2", "epoch_upper_limit=2", "grace_period=1"]
-    runtime_env = json.dumps({"py_modules": [str(PROJECT / "src" / PACKAGE)]})
+    settings = [f"results_dir={tmp_path / 'results'}", f"storage_path={storage}", "max_epochs=2", "grace_period=2"]
+    # The project's package travels as a py_module; the tiny task lives in tests/, on this machine.
+    runtime_env = json.dumps({"py_modules": [str(PROJECT / "src" / PACKAGE)], "env_vars": {"PYTHONPATH": str(TESTS)}})
     job = _ray(
         "job", "submit", "--address", cluster, "--working-dir", str(PROJECT), "--runtime-env-json", runtime_env,
-        "--", sys.executable, "-m", PACKAGE, "tune", "--num-samples", "4", "--set", *settings,
+        "--", sys.executable, "tests/tiny_cli.py", "tune", "--num-samples", "4", "--set", *settings,
         timeout=300,
     )  # fmt: skip
     assert job.returncode == 0, job.stdout[-3000:] + job.stderr[-3000:]

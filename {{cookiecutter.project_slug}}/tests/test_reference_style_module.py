@@ -5,8 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 import torchmetrics
+from tiny_task import N_CLASSES, N_FEATURES, configure_dataloaders
 
-from {{ cookiecutter.package_name }}.data import configure_dataloaders
 from {{ cookiecutter.package_name }}.hyperlight import Runner
 
 
@@ -16,7 +16,7 @@ class LitLogisticRegression(pl.LightningModule):
     def __init__(self, hparams):
         super().__init__()
         self.config = hparams
-        self.linear = torch.nn.Linear(64, hparams["n_classes"])
+        self.linear = torch.nn.Linear(N_FEATURES, hparams["n_classes"])
         self.train_acc = torchmetrics.Accuracy(task="multiclass", num_classes=hparams["n_classes"])
         self.val_acc = torchmetrics.Accuracy(task="multiclass", num_classes=hparams["n_classes"])
 
@@ -52,7 +52,7 @@ class LitLogisticRegression(pl.LightningModule):
 
 
 def test_min_mode_metric_on_an_unseen_module(extra_config):
-    config = {"lr": 0.5, "batch_size": 32, "max_epochs": 4, "n_classes": 10}
+    config = {"lr": 0.05, "batch_size": 32, "max_epochs": 4, "n_classes": N_CLASSES}
     extra_config.update(metric_to_optimize="val_loss_epoch", metric_opt_mode="min")
     result = Runner(configure_dataloaders).run_single_trial(LitLogisticRegression, config, extra_config)
 
@@ -73,10 +73,10 @@ def test_seed_step_7_search_on_an_unseen_module(extra_config, ray_local):
     from ray import tune
 
     search_space_config = {
-        "lr": tune.uniform(0.1, 1.0),
+        "lr": tune.uniform(0.01, 0.1),
         "max_epochs": tune.choice([2, 3]),
         "batch_size": tune.choice([32, 64]),
-        "n_classes": 10,
+        "n_classes": N_CLASSES,
         "unfreeze_epochs": [0, 1],  # a constant list, passed through as is
     }
     extra_config.update(n_samples=3, epoch_upper_limit=3, grace_period=1, cpu_per_trial=1)

@@ -1,9 +1,8 @@
 """`tune --resume` finishes a search whose driver was stopped, keeping what had finished.
 
-The driver is stopped twice: with SIGINT (Ctrl-C, which Ray Tune handles), then with
-SIGKILL (no chance to clean up). A finished trial is one that Ray's saved experiment
-state, read back with `ExperimentAnalysis` after the stop, records as TERMINATED: that
-state is all a resumed search knows.
+The driver is stopped twice, each time while a trial is part-way: with SIGINT (Ctrl-C,
+which Ray Tune handles), then with SIGKILL (no chance to clean up). What a resumed search
+knows is Ray's saved experiment state, read here with `ExperimentAnalysis` after each stop.
 """
 
 import json
@@ -15,89 +14,124 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
+from processes import TINY_CLI, tests_env
 
-PACKAGE = "{{ cookiecutter.package_name }}"
-N_SAMPLES = 8
-
-
-def _start(results_dir: Path, *args: str) -> subprocess.Popen:
-    settings = ["gpus=0", f"results_dir={results_dir}", "max_epochs=3", "epoch_upper_limit=3", "grace_period=3"]
-    command = [sys.executable, "-m", PACKAGE, "tune", *args, "--set", *settings]
-    log = open(results_dir.parent / f"driver-{len(list(results_dir.parent.glob('driver-*')))}.log", "w")  # noqa: SIM115
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+N_SAMPLES, EPOCHS = 8, 4
+PHASE_TIMEOUT_S = 120  # per driver; three drivers stay well inside the template's limit for this suite
 
 
-def _log(results_dir: Path) -> str:
-    """The end of the newest driver's output, for the failure message."""
-    return sorted(results_dir.parent.glob("driver-*.log"))[-1].read_text()[-3000:]
+@pytest.fixture
+def start_driver(tmp_path):
+    """Start `tune` on the tiny task in its own process group; kill every group left at teardown."""
+    drivers = []
+
+    def start(*args: str) -> subprocess.Popen:
+        settings = [f"results_dir={tmp_path / 'results'}", f"max_epochs={EPOCHS}", f"epoch_upper_limit={EPOCHS}"]
+        settings += [f"grace_period={EPOCHS}", "epoch_seconds=0.4"]
+        log = open(tmp_path / f"driver-{len(drivers)}.log", "w")  # noqa: SIM115
+        command = [sys.executable, str(TINY_CLI), "tune", *args, "--set", *settings]
+        drivers.append(
+            subprocess.Popen(command, env=tests_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        )
+        return drivers[-1]
+
+    yield start
+    for driver in drivers:
+        try:
+            os.killpg(driver.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
-def _finished(results_dir: Path) -> dict[str, int]:
-    """Trials the saved experiment state records as finished, with their number of reported epochs."""
+def _log(tmp_path: Path) -> str:
+    return sorted(tmp_path.glob("driver-*.log"))[-1].read_text()[-3000:]
+
+
+def _state(tmp_path: Path) -> dict[str, tuple[str, list[int]]]:
+    """Each trial's status in Ray's saved state, and the epochs its result.json records, in order."""
     from ray.tune import ExperimentAnalysis
 
-    [experiment] = results_dir.glob("*/tune-*/ray")
-    trials = ExperimentAnalysis(str(experiment)).trials
-    return {
-        trial.trial_id: len((Path(trial.path) / "result.json").read_text().splitlines())
-        for trial in trials
-        if trial.status == "TERMINATED"
-    }
+    [experiment] = (tmp_path / "results").glob("*/tune-*/ray")
+    state = {}
+    for trial in ExperimentAnalysis(str(experiment)).trials:
+        results = Path(trial.path) / "result.json"
+        lines = results.read_text().splitlines() if results.exists() else []
+        state[trial.trial_id] = (trial.status, [json.loads(line)["epoch"] for line in lines])
+    return state
 
 
-def _epochs(results_dir: Path, trial: str) -> set[int]:
-    [results] = results_dir.glob(f"*/tune-*/ray/train_trial_{trial}_*/result.json")
-    return {json.loads(line)["epoch"] for line in results.read_text().splitlines()}
-
-
-def _stop_after(driver: subprocess.Popen, results_dir: Path, n_finished: int, sig: signal.Signals) -> dict[str, int]:
-    """Stop the driver once the saved state records n_finished finished trials; return what it records then."""
-    deadline = time.monotonic() + 240
+def _stop_mid_trial(driver, tmp_path: Path, n_finished: int, sig: signal.Signals) -> dict:
+    """Stop the driver once n_finished trials are finished and another is 2+ epochs in; return the state then."""
+    deadline = time.monotonic() + PHASE_TIMEOUT_S
     while True:
         assert driver.poll() is None, "the search ended before it could be interrupted"
-        assert time.monotonic() < deadline, "too few trials finished in time"
+        assert time.monotonic() < deadline, "the search never reached the point to interrupt it"
         try:
-            if len(_finished(results_dir)) >= n_finished:
-                break
+            state = _state(tmp_path)
         except (ValueError, OSError):  # no state saved yet, or one being written
-            pass
-        time.sleep(0.2)
+            state = {}
+        finished = [t for t, (status, _) in state.items() if status == "TERMINATED"]
+        part_way = [t for t, (status, epochs) in state.items() if status != "TERMINATED" and len(epochs) >= 2]
+        if len(finished) >= n_finished and part_way:
+            break
+        time.sleep(0.1)
     if sig == signal.SIGKILL:
         os.killpg(driver.pid, signal.SIGKILL)  # the driver and the local Ray it started, like a crash
     else:
         driver.send_signal(sig)
-    driver.wait(timeout=120)
-    return _finished(results_dir)
+    driver.wait(timeout=PHASE_TIMEOUT_S)
+    return _state(tmp_path)
 
 
-def test_resume_after_sigint_then_sigkill_reruns_nothing(tmp_path):
-    results_dir = tmp_path / "results"
-    results_dir.mkdir()
+def _finished(state: dict) -> dict[str, list[int]]:
+    return {trial: epochs for trial, (status, epochs) in state.items() if status == "TERMINATED"}
 
-    driver = _start(results_dir, "--num-samples", str(N_SAMPLES))
-    after_sigint = _stop_after(driver, results_dir, 1, signal.SIGINT)
-    assert driver.returncode == 130, _log(results_dir)  # SearchInterruptedError: Ray Tune saved its state
 
-    driver = _start(results_dir, "--resume")
-    after_sigkill = _stop_after(driver, results_dir, len(after_sigint) + 2, signal.SIGKILL)
-    assert len(after_sigkill) < N_SAMPLES, "every trial had finished before the kill: the test proves nothing"
+def _assert_continued(before: dict, after: dict) -> list[str]:
+    """A trial part-way at a stop goes on from its checkpoint: its next epoch is the last one again
+    (when the stop beat Ray's bookkeeping of that epoch) or the one after, never an earlier one."""
+    continued = []
+    for trial, (status, epochs) in before.items():
+        later = after[trial][1]
+        assert later[: len(epochs)] == epochs, f"{trial} lost recorded epochs"
+        if status != "TERMINATED" and epochs and len(later) > len(epochs):
+            assert later[len(epochs)] in (epochs[-1], epochs[-1] + 1), f"{trial} restarted: {later}"
+            continued.append(trial)
+    return continued
 
-    driver = _start(results_dir, "--resume")
-    assert driver.wait(timeout=300) == 0, _log(results_dir)
 
-    [search_dir] = results_dir.glob("*/tune-*")
+def test_resume_after_sigint_then_sigkill_reruns_nothing(tmp_path, start_driver):
+    driver = start_driver("--num-samples", str(N_SAMPLES))
+    at_sigint = _stop_mid_trial(driver, tmp_path, 1, signal.SIGINT)
+    assert driver.returncode == 130, _log(tmp_path)  # SearchInterruptedError: Ray Tune saved its state
+    assert all(status != "ERROR" for status, _ in at_sigint.values()), at_sigint
+    [search_dir] = (tmp_path / "results").glob("*/tune-*")
+    assert json.loads((search_dir / "manifest.json").read_text())["status"] == "interrupted"
+
+    driver = start_driver("--resume")
+    at_sigkill = _stop_mid_trial(driver, tmp_path, len(_finished(at_sigint)) + 2, signal.SIGKILL)
+    assert len(_finished(at_sigkill)) < N_SAMPLES, "every trial had finished before the kill: the test proves nothing"
+
+    driver = start_driver("--resume", str(search_dir))
+    assert driver.wait(timeout=PHASE_TIMEOUT_S) == 0, _log(tmp_path)
+    final = _state(tmp_path)
+    manifest = json.loads((search_dir / "manifest.json").read_text())
+    assert manifest["status"] == "finished" and manifest["n_samples"] == N_SAMPLES
+
     trials = pd.read_csv(search_dir / "trials.csv")
     assert len(trials) == N_SAMPLES
     # Ray deletes a superseded checkpoint before its storage snapshot names the new one
-    # (ray-project/ray#27790): a trial that was running at the SIGKILL may find its
-    # checkpoint gone. Only such trials may fail, and never a finished one.
+    # (ray-project/ray#27790): only a trial running at the SIGKILL may then fail, with that error.
     errored = trials[trials["status"] != "TERMINATED"]
+    running_at_kill = {t for t, (status, _) in at_sigkill.items() if status != "TERMINATED"}
+    assert set(errored["trial"]) <= running_at_kill, errored
     assert all("does not exist on storage anymore" in error for error in errored["error"]), errored
-    assert not set(errored["trial"]) & set(after_sigkill)
-    # Finished trials kept their results and reported no epoch twice.
-    final = _finished(results_dir)
-    for snapshot in (after_sigint, after_sigkill):
-        assert {trial: final[trial] for trial in snapshot} == snapshot
-    # A trial running at the SIGKILL may report again an epoch Ray's snapshot had not recorded.
-    assert all(_epochs(results_dir, trial) == {0, 1, 2} for trial in final)
+    # Finished trials keep their results line for line; part-way ones continue, never restart.
+    for snapshot in (at_sigint, at_sigkill):
+        assert {t: final[t][1] for t in _finished(snapshot)} == _finished(snapshot)
+    continued = _assert_continued(at_sigint, at_sigkill) + _assert_continued(at_sigkill, final)
+    assert continued, "no part-way trial was resumed: the test proves nothing"
+    for trial, epochs in _finished(final).items():
+        assert sorted(set(epochs)) == list(range(EPOCHS)), (trial, epochs)
     assert (search_dir / "plot.png").exists()

@@ -5,7 +5,7 @@ travels with the project and never clashes with an installed package. Its API fo
 PyTorch Hyperlight (github.com/pgagarinov/pytorch-hyperlight), "the reference" in
 comments: Runner, run_single_trial, run_hyper_opt, CONFIG / EXTRA_CONFIG keys.
 
-Module map (every file imports only the ones listed above it, and never `search/`):
+Module map (each file imports only files listed above it; only runner.py reaches search/, lazily):
     version.py       __version__, recorded in every manifest
     errors.py        ConfigError, SearchFailedError, SearchInterruptedError; message helpers
     rules.py         value predicates (an int that is not a bool, a positive number)
@@ -25,6 +25,7 @@ Module map (every file imports only the ones listed above it, and never `search/
     single_trial.py  run_single_trial
     runner.py        Runner, the entry point
     search/          run_hyper_opt on Ray Tune: checks, Tuner setup, the trial, results, Ray session
+    __main__.py      `python -m <package>.hyperlight` prints the settings table for the README
 """
 
 from .errors import ConfigError, SearchFailedError, SearchInterruptedError, did_you_mean

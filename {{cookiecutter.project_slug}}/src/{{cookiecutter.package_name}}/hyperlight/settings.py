@@ -63,7 +63,7 @@ class Settings:
     seed: int | None = _setting(None, _optional(Rule(is_int, "an integer")), "seeds everything; None: not seeded")
     gpus: int = _setting(
         -1,
-        Rule((-1, 0, 1).__contains__, "-1, 0 or 1 (a single trial runs on one device)"),
+        Rule(lambda v: is_int(v) and v in (-1, 0, 1), "-1, 0 or 1 (a single trial runs on one device)"),
         "-1: a GPU if there is one, else the CPU; 0: the CPU; 1: a GPU",
     )
     ptl_precision: int | str = _setting(
@@ -78,7 +78,7 @@ class Settings:
         None, _optional(COUNT), "DataLoader worker processes; None: int(cpu_per_trial) if that is set, else 0"
     )
     fast_dev_run: bool = _setting(False, Rule(lambda v: isinstance(v, bool), "True or False"), "1 epoch of 2 batches")
-    results_dir: str = _setting("results", TEXT, "runs go to <results_dir>/<experiment_id>/<run>/")
+    results_dir: str = _setting("results", TEXT, "runs go to `<results_dir>/<experiment_id>/<run>/`")
     wandb_project: str | None = _setting(None, _optional(TEXT), "W&B project; None: no W&B")
     storage_path: str | None = _setting(
         None,
@@ -113,7 +113,10 @@ class Settings:
     )
     n_samples: int = _setting(10, POSITIVE, "number of trials", (TUNE,))
     batch_size_main: int | None = _setting(
-        None, _optional(POSITIVE), "batch size to re-validate and test the best trial; None: its own", (TUNE,)
+        None,
+        _optional(POSITIVE),
+        "batch size to re-validate and test the best trial; None: the largest batch_size searched",
+        (TUNE,),
     )
 
     def in_scope(self, scope: str) -> dict[str, Any]:
@@ -152,7 +155,3 @@ def settings_markdown() -> str:
         shown = "required" if default is REQUIRED else f"`{default!r}`"
         lines.append(f"| `{key}` | {shown} | {', '.join(info.scopes)} | {info.rule.text} | {info.doc} |")
     return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    print(settings_markdown(), end="")

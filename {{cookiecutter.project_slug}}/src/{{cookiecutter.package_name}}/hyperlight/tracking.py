@@ -24,7 +24,7 @@ def has_wandb_login(environ: Mapping[str, str] = os.environ) -> bool:
 
 
 def wandb_mode(environ: Mapping[str, str] = os.environ) -> str | None:
-    """"offline" until the user logs in; None leaves the choice to W&B (WANDB_MODE, or online).
+    """ "offline" until the user logs in; None leaves the choice to W&B (WANDB_MODE, or online).
 
     Offline by default keeps a fresh laptop from blocking on a login prompt;
     `wandb sync <run_dir>/wandb/offline-run-*` uploads such a run later.
