@@ -20,7 +20,7 @@ def _fit(config: dict, callbacks: list) -> float:
     """A plain Lightning fit of the project's model, as each peer's documentation shows it."""
     import lightning.pytorch as pl
     from digits_research.data import configure_dataloaders
-    from digits_research.model import LitDigits, UnfreezeModelTailCallback
+    from digits_research.model import LitDigits  # its configure_callbacks() brings the unfreeze schedule
 
     pl.seed_everything(SEED, workers=True, verbose=False)
     loaders = configure_dataloaders(config["batch_size"])
@@ -37,7 +37,7 @@ def _fit(config: dict, callbacks: list) -> float:
         max_epochs=config["max_epochs"],
         accelerator="cpu",
         devices=1,
-        callbacks=[UnfreezeModelTailCallback(config["unfreeze_epochs"]), TrackBest(), *callbacks],
+        callbacks=[TrackBest(), *callbacks],
         logger=False,
         enable_checkpointing=False,
         enable_progress_bar=False,
@@ -59,11 +59,11 @@ def runner(trials: int, epochs: int) -> float:
     from digits_research import config
     from digits_research.data import configure_dataloaders
     from digits_research.hyperlight import Runner
-    from digits_research.model import LitDigits, UnfreezeModelTailCallback
+    from digits_research.model import LitDigits
 
     extra = {**config.EXTRA_CONFIG, "n_samples": trials, "epoch_upper_limit": epochs, "seed": SEED, "gpus": 0}
     extra.update(results_dir="results", wandb_project=None, metric_to_optimize=METRIC)  # the rest: project defaults
-    hyperlight = Runner(configure_dataloaders, [UnfreezeModelTailCallback(config.CONFIG["unfreeze_epochs"])])
+    hyperlight = Runner(configure_dataloaders)
     result = hyperlight.run_hyper_opt(LitDigits, _ray_space(epochs), extra)
     return float(result["trials"][f"best_{METRIC}"].max())
 

@@ -46,8 +46,9 @@ def test_vendored_runner_is_copied_verbatim_with_relative_imports(bake):
     runner_dir = str(VENDORED.relative_to(VENDORED.parents[2]))  # as cookiecutter walks the template
     assert is_copy_only_path(runner_dir, {"cookiecutter": OPTIONS})
     copied = bake() / "src" / "digits_research" / "hyperlight"
-    sources = sorted(p.name for p in VENDORED.glob("*.py"))
-    assert sources == sorted(p.name for p in copied.glob("*.py"))
+    sources = sorted(str(p.relative_to(VENDORED)) for p in VENDORED.rglob("*.py"))
+    assert "search/hyper_opt.py" in sources
+    assert sources == sorted(str(p.relative_to(copied)) for p in copied.rglob("*.py"))
     for name in sources:
         text = (VENDORED / name).read_text()
         assert (copied / name).read_text() == text

@@ -8,7 +8,6 @@ import pytest
 import tiny_task
 from wandb.proto import wandb_internal_pb2
 
-from {{ cookiecutter.package_name }} import config as project_config
 from {{ cookiecutter.package_name }}.hyperlight.tracking import wandb_mode
 
 BLOCK, HEADER = 32768, 7  # W&B's transaction log uses LevelDB's log format: 32 KiB blocks, 7-byte headers
@@ -43,7 +42,7 @@ def _history(log: Path) -> list[dict]:
 
 
 def test_single_trial_logs_every_epoch_to_wandb_offline(runner, config, extra_config):
-    extra_config["wandb_project"] = project_config.EXTRA_CONFIG["wandb_project"]
+    extra_config["wandb_project"] = "hyperlight-tests"
     result = runner.run_single_trial(tiny_task.LitTiny, {**config, "max_epochs": 2}, extra_config)
 
     [log] = (result["results_dir"] / "wandb").glob("offline-run-*/run-*.wandb")
