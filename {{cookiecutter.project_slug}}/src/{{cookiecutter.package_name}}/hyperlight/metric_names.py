@@ -51,11 +51,6 @@ def stage_values(stage: str, logged: Mapping[str, float]) -> dict[str, float]:
     return values
 
 
-def stage_metric_names(stage: str, values: Mapping[str, float]) -> dict[str, float]:
-    """The inverse of `stage_values` for reports: {"acc": x} of Reval becomes {"reval_acc_epoch": x}."""
-    return {metric_name(stage.lower(), name): value for name, value in values.items()}
-
-
 def table_column(full_name: str) -> str:
     """The column of a table that holds `full_name`: `val_acc_epoch` lives in column `acc`."""
     parts = split_metric_name(full_name)

@@ -10,7 +10,7 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 
 from . import tracking
-from .checks import check_config, check_loaders
+from .checks import BATCH_SIZE, check_config, check_loaders
 from .evaluation import evaluate_checkpoint
 from .manifest import MANIFEST_FILE, SETTINGS_FIELD, record_run
 from .metric_names import VAL, table_column
@@ -50,7 +50,7 @@ def run_single_trial(
     settings = resolve_settings(extra_config)
     if settings.seed is not None:
         pl.seed_everything(settings.seed, workers=True)
-    loaders = configure_dataloaders(config["batch_size"], n_workers=settings.n_workers)
+    loaders = configure_dataloaders(config[BATCH_SIZE], n_workers=settings.n_workers)
     check_loaders(loaders, settings)
     train_loader, val_loader = loaders[settings.train_loader_name], loaders[settings.val_loader_name]
     config = with_schedule(config, settings, len(train_loader))

@@ -14,11 +14,14 @@ from lightning.pytorch import Callback, Trainer
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 
+from .checks import MAX_EPOCHS
 from .guard import FiniteLossGuard, MetricNamesGuard
 from .settings import Settings
 
 # --fast-dev-run: batches per stage in its single epoch.
 FAST_DEV_BATCHES = 2
+# Added to the config before the module is built: LR schedules need them before training starts.
+STEPS_PER_EPOCH, TRAIN_STEPS = "n_steps_per_epoch", "n_train_steps"
 # Lightning hints that do not apply to small in-memory data and would drown the epoch table.
 QUIET_WARNINGS = (
     r".*does not have many workers.*",
@@ -109,14 +112,14 @@ def build_trainer(
         **device_kwargs(settings.gpus),
         **limits,
         precision=settings.ptl_precision,
-        max_epochs=1 if fast else config["max_epochs"],
+        max_epochs=1 if fast else config[MAX_EPOCHS],
         # The grace period: early stopping may fire, but the run goes on until min_epochs.
         min_epochs=None if fast else settings.ptl_early_stopping_grace_period or None,
         gradient_clip_val=clip,
         deterministic=settings.seed is not None,
         callbacks=callbacks,
         logger=loggers or False,
-        log_every_n_steps=max(1, min(50, config["n_steps_per_epoch"])),
+        log_every_n_steps=max(1, min(50, config[STEPS_PER_EPOCH])),
         enable_progress_bar=False,
         default_root_dir=run_dir,
         **trainer_kwargs,
@@ -124,8 +127,8 @@ def build_trainer(
 
 
 def with_schedule(config: dict[str, Any], settings: Settings, n_batches: int) -> dict[str, Any]:
-    """Add n_steps_per_epoch and n_train_steps, which LR schedules need before training starts."""
+    """The config a module is built with: the user's, plus the two schedule sizes."""
     fast = settings.fast_dev_run
     n_steps = min(n_batches, FAST_DEV_BATCHES) if fast else n_batches
-    max_epochs = 1 if fast else config["max_epochs"]
-    return {**config, "n_steps_per_epoch": n_steps, "n_train_steps": n_steps * max_epochs}
+    max_epochs = 1 if fast else config[MAX_EPOCHS]
+    return {**config, STEPS_PER_EPOCH: n_steps, TRAIN_STEPS: n_steps * max_epochs}

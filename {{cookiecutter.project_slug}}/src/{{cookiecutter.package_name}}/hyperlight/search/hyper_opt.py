@@ -22,7 +22,7 @@ from ..trainer_setup import quiet_lightning
 from . import setup
 from .checks import search_settings
 from .ray_session import cluster_address, init_ray
-from .results import ERROR, best_result, best_trial_checkpoint, trial_curves, trials_frame
+from .results import ERROR, STATUS_COLUMN, best_result, best_trial_checkpoint, trial_curves, trials_frame
 from .start_line import StartLine
 from .trial import CHECKPOINT_FILE, trial_config
 
@@ -30,7 +30,7 @@ TRIALS_FILE = "trials.csv"
 
 
 def _report_failures(trials) -> None:
-    failed = trials[trials["status"] == ERROR]
+    failed = trials[trials[STATUS_COLUMN] == ERROR]
     if not failed.empty:
         print(f"\n{len(failed)} of {len(trials)} trials failed:")
         for row in failed.itertuples():

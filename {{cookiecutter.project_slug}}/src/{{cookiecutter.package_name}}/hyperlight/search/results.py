@@ -10,11 +10,11 @@ from ray import tune
 
 from ..errors import SearchFailedError
 from ..metric_names import TRAIN, VAL
-from ..metrics import metric_row, row_values
+from ..metrics import EPOCH, metric_row, row_values
 from ..ranking import best_value, pick_best
-from .trial import EPOCH_KEY
 
 TERMINATED, ERROR, UNFINISHED = "TERMINATED", "ERROR", "UNFINISHED"  # Ray's words for a trial's end
+STATUS_COLUMN = "status"  # of trials.csv
 
 
 def _values(result: tune.Result, metric: str) -> pd.Series:
@@ -54,8 +54,8 @@ def trials_frame(grid: tune.ResultGrid, metric: str, mode: str, searched: list[s
                 **{f"config/{key}": result.config.get(key) for key in searched},
                 f"best_{metric}": trial_best(result, metric, mode),
                 f"last_{metric}": float(last.iloc[-1]) if not last.empty else math.nan,
-                "epochs": 0 if df is None or EPOCH_KEY not in df else int(df[EPOCH_KEY].nunique()),
-                "status": _status(result),
+                "epochs": 0 if df is None or EPOCH not in df else int(df[EPOCH].nunique()),
+                STATUS_COLUMN: _status(result),
                 "error": error_summary(result.error) if result.error else "",
             }
         )
@@ -75,13 +75,13 @@ def best_result(grid: tune.ResultGrid, metric: str, mode: str) -> tune.Result:
 def best_trial_checkpoint(result: tune.Result, metric: str, mode: str) -> tuple[tune.Checkpoint, int]:
     """The kept checkpoint of a trial with the best metric, and the epoch that produced it."""
     checkpoint, metrics = pick_best(result.best_checkpoints, lambda pair: pair[1].get(metric, math.nan), mode)
-    return checkpoint, int(metrics[EPOCH_KEY])
+    return checkpoint, int(metrics[EPOCH])
 
 
 def trial_curves(result: tune.Result) -> list[dict[str, Any]]:
     """Train and Val rows per epoch, as a single trial records them; a resumed epoch counts once."""
-    df = result.metrics_dataframe.drop_duplicates(EPOCH_KEY, keep="last")
+    df = result.metrics_dataframe.drop_duplicates(EPOCH, keep="last")
     rows = []
     for record in df.to_dict("records"):
-        rows += [metric_row(stage, int(record[EPOCH_KEY]), record) for stage in (TRAIN, VAL)]
+        rows += [metric_row(stage, int(record[EPOCH]), record) for stage in (TRAIN, VAL)]
     return [row for row in rows if row_values(row)]

@@ -15,8 +15,9 @@ import torch
 from ray import tune
 from ray.actor import ActorHandle
 
+from ..checks import BATCH_SIZE
 from ..metric_names import metric_name
-from ..metrics import STAGE, row_values
+from ..metrics import EPOCH, STAGE, row_values
 from ..progress import MetricsProgress
 from ..settings import Settings
 from ..trainer_setup import build_trainer, quiet_lightning, with_schedule
@@ -25,7 +26,6 @@ from .start_line import wait_at
 CHECKPOINT_FILE = "checkpoint.ckpt"
 FINISHED_MARK = "trial_finished"  # in the last checkpoint of a trial that ran to its end
 CONFIG_KEY = "hyperlight_config"  # the trial's config, inside its Lightning checkpoints
-EPOCH_KEY = "epoch"  # of every report to Ray
 
 
 def trial_config(ckpt_file: Path) -> dict[str, Any]:
@@ -62,7 +62,7 @@ class TuneReporter(MetricsProgress):
             return
         if final:
             (Path(self._validated_dir) / FINISHED_MARK).touch()
-        report: dict[str, float] = {EPOCH_KEY: epoch}
+        report: dict[str, float] = {EPOCH: epoch}  # reports carry the epoch under the same key as rows
         for row in self.epoch_rows(epoch):
             prefix = row[STAGE].lower()
             report.update({metric_name(prefix, name): value for name, value in row_values(row).items()})
@@ -104,7 +104,7 @@ def train_trial(
         logging.getLogger("ray.train").setLevel(logging.WARNING)  # one "checkpoint created" line per epoch
         if settings.seed is not None:
             pl.seed_everything(settings.seed, workers=True, verbose=False)
-        loaders = configure_dataloaders(config["batch_size"], n_workers=settings.n_workers)
+        loaders = configure_dataloaders(config[BATCH_SIZE], n_workers=settings.n_workers)
         train_loader, val_loader = loaders[settings.train_loader_name], loaders[settings.val_loader_name]
         config = with_schedule(config, settings, len(train_loader))
         trial_dir = Path(tune.get_context().get_trial_dir())
