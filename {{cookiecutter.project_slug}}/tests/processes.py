@@ -38,7 +38,7 @@ def free_port() -> int:
         return port
 
 
-def tests_env(**extra: str) -> dict[str, str]:
+def subprocess_env(**extra: str) -> dict[str, str]:
     """The environment for a subprocess: this one's, with the tests folder importable."""
     path = os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH", "")]))
     return {**os.environ, "PYTHONPATH": path, **extra}
@@ -47,5 +47,5 @@ def tests_env(**extra: str) -> dict[str, str]:
 def run_python(code: str, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run `code` in a fresh interpreter that can import the tiny task."""
     return subprocess.run(
-        [sys.executable, "-c", code], env=tests_env(), capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-c", code], env=subprocess_env(), capture_output=True, text=True, timeout=timeout
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from processes import TINY_CLI, tests_env
+from processes import TINY_CLI, subprocess_env
 
 N_SAMPLES, EPOCHS = 8, 4
 PHASE_TIMEOUT_S = 120  # per driver; three drivers stay well inside the template's limit for this suite
@@ -32,7 +32,7 @@ def start_driver(tmp_path):
         log = open(tmp_path / f"driver-{len(drivers)}.log", "w")  # noqa: SIM115
         command = [sys.executable, str(TINY_CLI), "tune", *args, "--set", *settings]
         drivers.append(
-            subprocess.Popen(command, env=tests_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            subprocess.Popen(command, env=subprocess_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         )
         return drivers[-1]
 

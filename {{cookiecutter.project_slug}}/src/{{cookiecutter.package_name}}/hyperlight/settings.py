@@ -40,6 +40,10 @@ def _optional(rule: Rule) -> Rule:
 COUNT = Rule(lambda v: is_int(v, 0), "an integer >= 0")
 POSITIVE = Rule(lambda v: is_int(v, 1), "an integer >= 1")
 TEXT = Rule(lambda v: isinstance(v, str) and bool(v), "a non-empty string")
+REPORTED_METRICS = Rule(
+    lambda v: isinstance(v, list | tuple) and all(is_epoch_metric(m, ("train", "val")) for m in v),
+    "a list of epoch-level train/val metrics such as 'val_acc_epoch'",
+)
 _INFO = "hyperlight"  # the dataclass metadata key that holds a field's SettingInfo
 
 
@@ -87,15 +91,7 @@ class Settings:
         (TUNE,),
     )
     ray_metrics_to_show: tuple[str, ...] | None = _setting(
-        None,
-        _optional(
-            Rule(
-                lambda v: isinstance(v, list | tuple) and all(is_epoch_metric(m, ("train", "val")) for m in v),
-                "a list of epoch-level train/val metrics such as 'val_acc_epoch'",
-            )
-        ),
-        "columns of Ray's progress table; None: metric_to_optimize",
-        (TUNE,),
+        None, _optional(REPORTED_METRICS), "columns of Ray's progress table; None: metric_to_optimize", (TUNE,)
     )
     cpu_per_trial: float = _setting(1.0, Rule(is_positive_number, "a number > 0"), "CPUs reserved per trial", (TUNE,))
     gpu_per_trial: float = _setting(
