@@ -31,9 +31,8 @@ def start_driver(tmp_path):
         settings += [f"grace_period={EPOCHS}", "epoch_seconds=0.4"]
         log = open(tmp_path / f"driver-{len(drivers)}.log", "w")  # noqa: SIM115
         command = [sys.executable, str(TINY_CLI), "tune", *args, "--set", *settings]
-        drivers.append(
-            subprocess.Popen(command, env=subprocess_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        )
+        output = {"stdout": log, "stderr": subprocess.STDOUT}
+        drivers.append(subprocess.Popen(command, env=subprocess_env(), start_new_session=True, **output))
         return drivers[-1]
 
     yield start
