@@ -7,6 +7,7 @@ import tiny_task
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.hyperlight import ConfigError, apply_overrides
 from {{ cookiecutter.package_name }}.hyperlight.overrides import parse_value
+from {{ cookiecutter.package_name }}.hyperlight.search import hyper_opt
 
 
 @pytest.mark.parametrize(
@@ -49,6 +50,11 @@ def test_set_rejects_a_config_value_of_the_wrong_type(pair, current, message):
         apply_overrides([pair], {key: current}, {})
 
 
+def test_set_keeps_text_for_settings_that_take_text():
+    _, extra = apply_overrides(["results_dir=2024", "wandb_project=true", "seed=3"], tiny_task.CONFIG, {})
+    assert extra == {"results_dir": "2024", "wandb_project": "true", "seed": 3}
+
+
 def test_fractional_resources_from_the_command_line():
     _, extra = apply_overrides(["gpu_per_trial=0.5", "cpu_per_trial=2"], tiny_task.CONFIG, tiny_task.EXTRA_CONFIG)
     assert (extra["gpu_per_trial"], extra["cpu_per_trial"]) == (0.5, 2)
@@ -79,6 +85,7 @@ def test_bad_input_exits_2_naming_the_culprit(command, settings, message, tmp_pa
     ],
 )
 def test_tune_resume_mistakes_exit_before_ray_starts(argv, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(hyper_opt, "init_ray", lambda *args, **kwargs: pytest.fail("Ray started"))
     monkeypatch.chdir(tmp_path)
     (tmp_path / "results").mkdir()
     assert main(["tune", *argv, "--set", f"results_dir={tmp_path / 'results'}"], task=tiny_task) == 2

@@ -1,5 +1,6 @@
 """Searches on real Ray: the result dict, both optimisation modes, trials that fail, checks before Ray."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,12 @@ def test_search_returns_the_documented_keys(runner, search_space, search_extra):
     assert result["best_config"]["batch_size"] in (32, 64)
     assert (result["results_dir"] / "trials.csv").exists()
     assert (result["results_dir"] / "plot.png").exists()
+    manifest = json.loads((result["results_dir"] / "manifest.json").read_text())
+    assert manifest["status"] == "finished" and manifest["best_epoch"] == best_epoch
+    assert manifest["best_config"]["batch_size"] == result["best_config"]["batch_size"]
+    assert manifest["extra_config"]["n_samples"] == 4 and "wandb_project" not in manifest["extra_config"]
+    assert manifest["metrics_last"]["test_acc_epoch"] == pytest.approx(result["metrics_last"]["test_acc_epoch"])
+    assert manifest["experiment_path"].endswith("/ray")
 
 
 def test_search_minimises_a_loss(runner, search_space, search_extra):
@@ -47,12 +54,13 @@ def test_failed_trials_are_listed_and_the_sweep_goes_on(runner, search_space, se
     space = {**search_space, "fault": tune.choice(["raise", "nan", "none"])}
     result = runner.run_hyper_opt(tiny_task.LitTiny, space, {**search_extra, "n_samples": 6, "seed": 16})
 
-    trials = result["trials"].set_index("config/fault")
+    trials = result["trials"]
+    expected_error = {"none": "", "raise": "planted fault", "nan": "training loss is nan"}
+    for fault, status, error in zip(trials["config/fault"], trials["status"], trials["error"], strict=True):
+        assert (status == "ERROR") is (fault != "none"), trials
+        assert expected_error[fault] in error
+    assert {"raise", "nan"} <= set(trials["config/fault"])  # the seed draws both faults
     errors = trials[trials["status"] == "ERROR"]
-    assert set(errors.index) == {"raise", "nan"}, result["trials"]
-    assert set(trials.loc[["none"], "status"]) == {"TERMINATED"}
-    assert all("planted fault" in error for error in errors.loc[["raise"], "error"])
-    assert all("training loss is nan" in error for error in errors.loc[["nan"], "error"])
     assert result["best_config"]["fault"] == "none"
     assert f"{len(errors)} of 6 trials failed" in capsys.readouterr().out
 
@@ -74,13 +82,15 @@ def _ray_must_not_start(address=None):
         ({"gpu_per_trial": -1}, "gpu_per_trial must be a number >= 0"),
         ({"ray_metrics_to_show": ["acc"]}, "ray_metrics_to_show must be a list"),
         ({"metric_to_optimize": "val_acc"}, "metric_to_optimize must be an epoch-level"),
-        ({"cpu_per_trial": 10_000}, "a trial needs cpu_per_trial=10000 .* this machine has"),
-        ({"gpu_per_trial": 0.5}, "a trial needs .*gpu_per_trial=0.5, but this machine has .* 0 GPUs"),
+        ({"metric_to_optimize": 5}, "metric_to_optimize must be an epoch-level"),
+        ({"cpu_per_trial": 3}, "a trial needs cpu_per_trial=3 and gpu_per_trial=0, but this machine has 2 CPUs"),
+        ({"gpu_per_trial": 0.5}, "a trial needs .*gpu_per_trial=0.5, but this machine has 2 CPUs and 0 GPUs"),
         ({"grace_period": 4}, "grace_period .4. must not exceed epoch_upper_limit .3."),
     ],
 )
 def test_bad_search_input_fails_before_ray_starts(runner, search_space, search_extra, change, culprit, monkeypatch):
     monkeypatch.setattr(hyper_opt, "init_ray", _ray_must_not_start)
+    monkeypatch.setattr(setup, "local_resources", lambda: (2, 0))  # a 2-CPU machine without GPUs
     with pytest.raises(ConfigError, match=culprit):
         runner.run_hyper_opt(tiny_task.LitTiny, search_space, {**search_extra, **change})
     assert not list(Path(search_extra["results_dir"]).glob("*/tune-*"))

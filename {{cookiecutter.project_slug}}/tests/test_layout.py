@@ -38,6 +38,13 @@ def test_each_runner_module_imports_only_modules_listed_above_it():
         assert not _relative_targets(RUNNER_DIR / name) & later, f"{name} imports a module listed after it"
 
 
+def test_the_search_package_builds_on_shared_modules_only():
+    """Single trials and searches are siblings: search/ never reaches the single-trial path or the Runner."""
+    for path in (RUNNER_DIR / "search").glob("*.py"):
+        parents = {node.module for node in _imports(path) if isinstance(node, ast.ImportFrom) and node.level == 2}
+        assert not parents & {"single_trial", "runner"}, path.name
+
+
 def test_a_single_trial_imports_neither_the_search_package_nor_ray(tmp_path):
     code = (
         "import sys, tiny_task\n"

@@ -85,6 +85,5 @@ def test_set_reaches_settings_that_extra_config_leaves_to_their_default():
 
 def test_readme_settings_table_is_generated_from_the_settings():
     table = settings_markdown()
-    assert table.count("\n") == 2 + len(resolve_settings(tiny_task.EXTRA_CONFIG).__dataclass_fields__)
     regenerate = f"python -m {PACKAGE}.hyperlight"
     assert table in README.read_text(), f"README.md's settings table is stale: paste the output of `{regenerate}`"

@@ -116,7 +116,7 @@ def test_resume_after_sigint_then_sigkill_reruns_nothing(tmp_path, start_driver)
     assert driver.wait(timeout=PHASE_TIMEOUT_S) == 0, _log(tmp_path)
     final = _state(tmp_path)
     manifest = json.loads((search_dir / "manifest.json").read_text())
-    assert manifest["status"] == "finished" and manifest["n_samples"] == N_SAMPLES
+    assert manifest["status"] == "finished" and manifest["extra_config"]["n_samples"] == N_SAMPLES
 
     trials = pd.read_csv(search_dir / "trials.csv")
     assert len(trials) == N_SAMPLES

@@ -12,15 +12,20 @@ from collections.abc import Mapping
 
 TRAIN, VAL, REVAL, TEST = "Train", "Val", "Reval", "Test"
 STAGES = (TRAIN, VAL, REVAL, TEST)  # in the order a run produces them
-EPOCH, STEP = "epoch", "step"
-LOGGED_PREFIXES = ("train", "val", "test")
-_LOGGED_PREFIX = {TRAIN: "train", VAL: "val", REVAL: "val", TEST: "test"}
-METRIC_NAME = re.compile(rf"^({'|'.join(LOGGED_PREFIXES)})_(.+)_({STEP}|{EPOCH})$")
+EPOCH_SUFFIX, STEP_SUFFIX = "epoch", "step"
+TRAIN_PREFIX, VAL_PREFIX, TEST_PREFIX = LOGGED_PREFIXES = ("train", "val", "test")
+_LOGGED_PREFIX = {TRAIN: TRAIN_PREFIX, VAL: VAL_PREFIX, REVAL: VAL_PREFIX, TEST: TEST_PREFIX}
+METRIC_NAME = re.compile(rf"^({'|'.join(LOGGED_PREFIXES)})_(.+)_({STEP_SUFFIX}|{EPOCH_SUFFIX})$")
 
 
-def metric_name(prefix: str, name: str, when: str = EPOCH) -> str:
-    """`metric_name("val", "acc")` is `val_acc_epoch`; reports also use stage prefixes like `reval`."""
+def metric_name(prefix: str, name: str, when: str = EPOCH_SUFFIX) -> str:
+    """`metric_name("val", "acc")` is `val_acc_epoch`."""
     return f"{prefix}_{name}_{when}"
+
+
+def report_name(stage: str, name: str) -> str:
+    """How results report a stage's epoch value: `reval_acc_epoch` for the Reval row's `acc`."""
+    return metric_name(stage.lower(), name)
 
 
 def split_metric_name(full_name: str) -> tuple[str, str, str] | None:
@@ -31,13 +36,13 @@ def split_metric_name(full_name: str) -> tuple[str, str, str] | None:
 
 def is_epoch_metric(full_name: str, prefixes: tuple[str, ...] = LOGGED_PREFIXES) -> bool:
     """An epoch-level value of one of `prefixes`, e.g. `val_acc_epoch` for ("val",)."""
-    parts = split_metric_name(full_name)
-    return parts is not None and parts[0] in prefixes and parts[2] == EPOCH
+    parts = split_metric_name(full_name) if isinstance(full_name, str) else None
+    return parts is not None and parts[0] in prefixes and parts[2] == EPOCH_SUFFIX
 
 
 def is_forked(base_name: str, logged: Mapping | set) -> bool:
     """Lightning also lists `train_acc` once it forked it into `train_acc_step` and `train_acc_epoch`."""
-    return f"{base_name}_{EPOCH}" in logged
+    return f"{base_name}_{EPOCH_SUFFIX}" in logged
 
 
 def stage_values(stage: str, logged: Mapping[str, float]) -> dict[str, float]:
@@ -46,7 +51,7 @@ def stage_values(stage: str, logged: Mapping[str, float]) -> dict[str, float]:
     values = {}
     for full_name, value in logged.items():
         parts = split_metric_name(full_name)
-        if parts is not None and parts[0] == prefix and parts[2] == EPOCH:
+        if parts is not None and parts[0] == prefix and parts[2] == EPOCH_SUFFIX:
             values[parts[1]] = float(value)
     return values
 

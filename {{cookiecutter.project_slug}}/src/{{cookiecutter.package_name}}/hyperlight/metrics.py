@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .metric_names import REVAL, STAGES, TEST, TRAIN, VAL, metric_name, stage_values
+from .metric_names import REVAL, STAGES, TEST, TRAIN, VAL, report_name, stage_values
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -56,7 +56,7 @@ class TrialMetrics:
             observed = self.stage(stage).ffill()
             if not observed.empty:
                 last = observed.iloc[-1].dropna().to_dict()
-                values.update({metric_name(stage.lower(), name): value for name, value in last.items()})
+                values.update({report_name(stage, name): value for name, value in last.items()})
         return pd.Series(values, dtype=float)
 
     def plot(self, ncols: int = 3) -> Figure:

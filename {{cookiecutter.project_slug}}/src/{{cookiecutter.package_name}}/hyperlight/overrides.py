@@ -63,7 +63,9 @@ def apply_overrides(
             except ConfigError as error:
                 raise ConfigError(f"--set {key}: {error}") from None
         elif key in settings:
-            extra_config[key] = _literal(text)
+            rule, value = settings[key][1].rule, _literal(text)
+            # `results_dir=2024` names a folder: text the rule accepts as typed stays text.
+            extra_config[key] = text if not rule.check(value) and rule.check(text) else value
         else:
             raise ConfigError(f"--set: unknown key '{key}'{did_you_mean(key, [*config, *settings])}")
     return config, extra_config

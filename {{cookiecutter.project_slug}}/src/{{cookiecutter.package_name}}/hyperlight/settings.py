@@ -12,12 +12,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from .errors import ConfigError, did_you_mean, raise_if
-from .metric_names import is_epoch_metric
+from .metric_names import TRAIN_PREFIX, VAL_PREFIX, is_epoch_metric
 from .ranking import MODES
 from .rules import is_int, is_positive_number
 
-TRAIN, TUNE = "train", "tune"  # scopes: a single trial, a search
-BOTH = (TRAIN, TUNE)
+SCOPE_TRAIN, SCOPE_TUNE = "train", "tune"  # a single trial, a search
+BOTH = (SCOPE_TRAIN, SCOPE_TUNE)
 REQUIRED = dataclasses.MISSING
 PRECISIONS = (32, "32", "32-true", "16-mixed", "bf16-mixed", 16, "16", "bf16", 64, "64", "64-true")
 
@@ -41,7 +41,7 @@ COUNT = Rule(lambda v: is_int(v, 0), "an integer >= 0")
 POSITIVE = Rule(lambda v: is_int(v, 1), "an integer >= 1")
 TEXT = Rule(lambda v: isinstance(v, str) and bool(v), "a non-empty string")
 REPORTED_METRICS = Rule(
-    lambda v: isinstance(v, list | tuple) and all(is_epoch_metric(m, ("train", "val")) for m in v),
+    lambda v: isinstance(v, list | tuple) and all(is_epoch_metric(m, (TRAIN_PREFIX, VAL_PREFIX)) for m in v),
     "a list of epoch-level train/val metrics such as 'val_acc_epoch'",
 )
 _INFO = "hyperlight"  # the dataclass metadata key that holds a field's SettingInfo
@@ -58,7 +58,7 @@ class Settings:
 
     metric_to_optimize: str = _setting(
         REQUIRED,
-        Rule(lambda v: is_epoch_metric(v, ("val",)), "an epoch-level validation metric such as 'val_acc_epoch'"),
+        Rule(lambda v: is_epoch_metric(v, (VAL_PREFIX,)), "an epoch-level validation metric such as 'val_acc_epoch'"),
         "picks the best checkpoint and the best trial; drives early stopping and ASHA",
     )
     metric_opt_mode: str = _setting(
@@ -83,36 +83,38 @@ class Settings:
     )
     fast_dev_run: bool = _setting(False, Rule(lambda v: isinstance(v, bool), "True or False"), "1 epoch of 2 batches")
     results_dir: str = _setting("results", TEXT, "runs go to `<results_dir>/<experiment_id>/<run>/`")
-    wandb_project: str | None = _setting(None, _optional(TEXT), "W&B project; None: no W&B")
+    wandb_project: str | None = _setting(None, _optional(TEXT), "W&B project; None: no W&B", (SCOPE_TRAIN,))
     storage_path: str | None = _setting(
         None,
         _optional(TEXT),
         "where Ray keeps searches (a folder every node reaches, s3://, gs://); None: results_dir",
-        (TUNE,),
+        (SCOPE_TUNE,),
     )
     ray_metrics_to_show: tuple[str, ...] | None = _setting(
-        None, _optional(REPORTED_METRICS), "columns of Ray's progress table; None: metric_to_optimize", (TUNE,)
+        None, _optional(REPORTED_METRICS), "columns of Ray's progress table; None: metric_to_optimize", (SCOPE_TUNE,)
     )
-    cpu_per_trial: float = _setting(1.0, Rule(is_positive_number, "a number > 0"), "CPUs reserved per trial", (TUNE,))
+    cpu_per_trial: float = _setting(
+        1.0, Rule(is_positive_number, "a number > 0"), "CPUs reserved per trial", (SCOPE_TUNE,)
+    )
     gpu_per_trial: float = _setting(
         0.0,
         Rule(lambda v: is_positive_number(v, allow_zero=True), "a number >= 0"),
         "GPUs per trial; fractions such as 0.5 share a GPU",
-        (TUNE,),
+        (SCOPE_TUNE,),
     )
-    n_checkpoints_to_keep: int = _setting(1, POSITIVE, "checkpoints Ray keeps per trial", (TUNE,))
+    n_checkpoints_to_keep: int = _setting(1, POSITIVE, "checkpoints Ray keeps per trial", (SCOPE_TUNE,))
     grace_period: int = _setting(
-        1, POSITIVE, "ASHA first compares trials after this many epochs, then 4x, 16x", (TUNE,)
+        1, POSITIVE, "ASHA first compares trials after this many epochs, then 4x, 16x", (SCOPE_TUNE,)
     )
     epoch_upper_limit: int | None = _setting(
-        None, _optional(POSITIVE), "ASHA's max_t; None: the largest max_epochs of the search space", (TUNE,)
+        None, _optional(POSITIVE), "ASHA's max_t; None: the largest max_epochs of the search space", (SCOPE_TUNE,)
     )
-    n_samples: int = _setting(10, POSITIVE, "number of trials", (TUNE,))
+    n_samples: int = _setting(10, POSITIVE, "number of trials", (SCOPE_TUNE,))
     batch_size_main: int | None = _setting(
         None,
         _optional(POSITIVE),
         "batch size to re-validate and test the best trial; None: the largest batch_size searched",
-        (TUNE,),
+        (SCOPE_TUNE,),
     )
 
     def in_scope(self, scope: str) -> dict[str, Any]:

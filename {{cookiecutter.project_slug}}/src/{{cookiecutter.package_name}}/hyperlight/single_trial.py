@@ -18,7 +18,7 @@ from .metrics import TrialMetrics
 from .progress import MetricsProgress
 from .ranking import pick_best
 from .results import METRICS_FILE, create_run_dir, print_results, save_metrics
-from .settings import TRAIN, resolve_settings
+from .settings import SCOPE_TRAIN, resolve_settings
 from .trainer_setup import best_checkpoint_callback, build_trainer, quiet_lightning, with_schedule
 
 
@@ -34,7 +34,10 @@ def _best_epoch(metrics: TrialMetrics, checkpoint: ModelCheckpoint) -> int:
     if not checkpoint.best_model_path:
         raise RuntimeError(f"no checkpoint was saved: '{checkpoint.monitor}' was never finite")
     values = metrics.stage(VAL)[table_column(checkpoint.monitor)]
-    return pick_best(values.index, lambda epoch: values[epoch], checkpoint.mode)
+    best = pick_best(values.index, lambda epoch: values[epoch], checkpoint.mode)
+    if best is None:  # ModelCheckpoint also saves on a NaN metric
+        raise RuntimeError(f"'{checkpoint.monitor}' was never finite")
+    return int(best)
 
 
 def run_single_trial(
@@ -57,7 +60,7 @@ def run_single_trial(
 
     run_dir = create_run_dir(settings.results_dir, experiment_id)
     progress = MetricsProgress(csv_path=run_dir / METRICS_FILE)
-    fields = {"seed": settings.seed, "config": config, SETTINGS_FIELD: settings.in_scope(TRAIN)}
+    fields = {"seed": settings.seed, "config": config, SETTINGS_FIELD: settings.in_scope(SCOPE_TRAIN)}
     with record_run(run_dir, **fields) as manifest:
         loggers = []
         try:
@@ -67,7 +70,7 @@ def run_single_trial(
             manifest.update(device=_device(trainer))
             with quiet_lightning():
                 trainer.fit(lmodule_class(config), train_loader, val_loader)
-                progress.eval_epoch = int(_best_epoch(TrialMetrics(progress.rows), checkpoint))
+                progress.eval_epoch = _best_epoch(TrialMetrics(progress.rows), checkpoint)
                 lmodule_best = evaluate_checkpoint(
                     trainer, lmodule_class, config, checkpoint.best_model_path, loaders, settings
                 )

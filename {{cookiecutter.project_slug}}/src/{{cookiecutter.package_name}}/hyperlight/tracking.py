@@ -10,7 +10,8 @@ from typing import Any
 
 from lightning.pytorch.loggers import Logger
 
-from .settings import Settings
+from .manifest import SETTINGS_FIELD
+from .settings import SCOPE_TRAIN, Settings
 
 
 def has_wandb_login(environ: Mapping[str, str] = os.environ) -> bool:
@@ -46,7 +47,7 @@ def build_loggers(settings: Settings, run_dir: Path, config: dict[str, Any]) -> 
     logger = WandbLogger(
         project=settings.wandb_project, name=run_dir.name, save_dir=str(run_dir), config=config, mode=mode
     )
-    logger.experiment.config.update({"extra_config": settings.in_scope("train")}, allow_val_change=True)
+    logger.experiment.config.update({SETTINGS_FIELD: settings.in_scope(SCOPE_TRAIN)}, allow_val_change=True)
     return [logger]
 
 

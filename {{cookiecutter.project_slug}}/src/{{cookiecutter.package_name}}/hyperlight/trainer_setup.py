@@ -56,7 +56,7 @@ def device_kwargs(gpus: int) -> dict[str, Any]:
     """gpus: -1 takes one GPU if there is one (else the CPU), 0 forces the CPU, 1 requires a GPU.
 
     One device per trial: the runner's results, metrics table and checkpoint reload are
-    single-process; searches spread trials over GPUs instead (validation rejects gpus > 1).
+    single-process; searches spread trials over GPUs instead (the settings refuse gpus > 1).
     """
     if gpus == -1:
         return {"accelerator": "auto", "devices": 1}
@@ -89,8 +89,9 @@ def build_trainer(
 ) -> Trainer:
     """One Trainer per run, with fresh copies of the user's callbacks so runs never share state.
 
-    `own_callbacks` run last: the runner's checkpointing and metric collection see what
-    every other callback has done in the same hook. `trainer_kwargs` go to the Trainer as they are.
+    `own_callbacks` run after the Runner's `pl_callbacks`, so the runner's metric collection sees
+    what they did in the same hook; Lightning appends a module's configure_callbacks() after these
+    and always runs ModelCheckpoint last. `trainer_kwargs` go to the Trainer as they are.
     """
     metric, mode = settings.metric_to_optimize, settings.metric_opt_mode
     callbacks = [
@@ -112,7 +113,7 @@ def build_trainer(
         **device_kwargs(settings.gpus),
         **limits,
         precision=settings.ptl_precision,
-        max_epochs=1 if fast else config[MAX_EPOCHS],
+        max_epochs=_epochs(config, settings),
         # The grace period: early stopping may fire, but the run goes on until min_epochs.
         min_epochs=None if fast else settings.ptl_early_stopping_grace_period or None,
         gradient_clip_val=clip,
@@ -130,5 +131,9 @@ def with_schedule(config: dict[str, Any], settings: Settings, n_batches: int) ->
     """The config a module is built with: the user's, plus the two schedule sizes."""
     fast = settings.fast_dev_run
     n_steps = min(n_batches, FAST_DEV_BATCHES) if fast else n_batches
-    max_epochs = 1 if fast else config[MAX_EPOCHS]
-    return {**config, STEPS_PER_EPOCH: n_steps, TRAIN_STEPS: n_steps * max_epochs}
+    return {**config, STEPS_PER_EPOCH: n_steps, TRAIN_STEPS: n_steps * _epochs(config, settings)}
+
+
+def _epochs(config: dict[str, Any], settings: Settings) -> int:
+    """A fast dev run is one epoch, whatever max_epochs says."""
+    return 1 if settings.fast_dev_run else config[MAX_EPOCHS]

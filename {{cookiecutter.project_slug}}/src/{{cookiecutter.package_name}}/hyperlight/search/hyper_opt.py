@@ -17,7 +17,7 @@ from ..manifest import FINISHED, SETTINGS_FIELD, STATUS_FIELD, record_run
 from ..metrics import TrialMetrics
 from ..progress import MetricsProgress
 from ..results import METRICS_FILE, create_run_dir, print_results, save_metrics
-from ..settings import TUNE, Settings
+from ..settings import SCOPE_TUNE, Settings
 from ..trainer_setup import quiet_lightning
 from . import setup
 from .checks import search_settings
@@ -58,13 +58,13 @@ def _start(settings: Settings, experiment_id: str, resume: bool | str) -> tuple[
     if not resume:
         run_dir = create_run_dir(settings.results_dir, experiment_id, kind=setup.SEARCH_PREFIX)
         path = setup.experiment_path(settings, experiment_id, run_dir.name)
-        return settings, run_dir, {setup.EXPERIMENT_PATH: path, setup.N_SAMPLES: settings.n_samples}
+        return settings, run_dir, {setup.EXPERIMENT_PATH: path}
     run_dir, started = setup.search_to_resume(settings.results_dir, experiment_id, resume)
     if started.get(STATUS_FIELD) == FINISHED:
         raise ConfigError(f"--resume {run_dir}: that search has finished; its results are in that folder")
     # A resumed search keeps the size and the metric it started with: Ray restores them too.
-    kept = {key: started[SETTINGS_FIELD][key] for key in ("metric_to_optimize", "metric_opt_mode", "n_samples")}
-    fields = {key: started[key] for key in (setup.EXPERIMENT_PATH, setup.N_SAMPLES, "started")}
+    kept = {key: started[SETTINGS_FIELD][key] for key in setup.KEPT_ON_RESUME}
+    fields = {key: started[key] for key in (setup.EXPERIMENT_PATH, "started")}
     return dataclasses.replace(settings, **kept), run_dir, fields
 
 
@@ -90,11 +90,12 @@ def run_hyper_opt(
     loaders = configure_dataloaders(settings.batch_size_main, n_workers=settings.n_workers)
     check_loaders(loaders, settings)
     on_cluster = cluster_address(address) is not None
+    local_cpus, local_gpus = setup.local_resources()
     if not on_cluster:
-        setup.concurrency(settings, *setup.local_resources(), on_cluster=False)
+        setup.concurrency(settings, local_cpus, local_gpus, on_cluster=False)
     settings, run_dir, fields = _start(settings, experiment_id, resume)
 
-    init_ray(address)
+    init_ray(address, num_cpus=local_cpus)  # a local Ray sees the CPUs just checked
     resources = ray.cluster_resources()
     max_concurrent = setup.concurrency(settings, resources.get("CPU", 0), resources.get("GPU", 0), on_cluster)
     # A resumed search may have fewer trials left than slots, so only a new one lines up its workers.
@@ -106,7 +107,7 @@ def run_hyper_opt(
         tuner = setup.restored_tuner(trainable, path)
     else:
         tuner = setup.new_tuner(trainable, search_space_config, settings, path, max_concurrent)
-    with record_run(run_dir, **fields, **{SETTINGS_FIELD: settings.in_scope(TUNE)}) as manifest:
+    with record_run(run_dir, **fields, **{SETTINGS_FIELD: settings.in_scope(SCOPE_TUNE)}) as manifest:
         grid = tuner.fit()
         outcome = _summarize(grid, setup.searched_keys(search_space_config), settings, loaders, lmodule_class, run_dir)
         best = outcome.pop("best")

@@ -28,12 +28,13 @@ def cluster_address(address: str | None) -> str | None:
     return address or os.environ.get("RAY_ADDRESS") or None
 
 
-def init_ray(address: str | None = None) -> None:
+def init_ray(address: str | None = None, num_cpus: int | None = None) -> None:
     """Start or join Ray once; later calls in the same process reuse the connection.
 
     Without an address (or RAY_ADDRESS) Ray starts privately ("local"), so a stray
     `ray start` cluster on the same machine is never joined by accident. The dashboard
-    stays off locally; on a cluster it is whatever `ray start` chose.
+    stays off locally; on a cluster it is whatever `ray start` chose. `num_cpus` sizes a local
+    instance, so that it agrees with the checks made before it started.
     """
     for name, value in TUNE_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
@@ -48,4 +49,4 @@ def init_ray(address: str | None = None) -> None:
         # or pytest's path edits (not only installed packages) resolve in trials too.
         path = os.pathsep.join(entry for entry in sys.path if entry)
         runtime_env = {"env_vars": {"PYTHONPATH": path}}
-        ray.init(address="local", include_dashboard=False, runtime_env=runtime_env, **quiet)
+        ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, runtime_env=runtime_env, **quiet)

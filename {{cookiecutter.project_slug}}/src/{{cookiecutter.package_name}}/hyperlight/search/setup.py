@@ -21,7 +21,8 @@ from .trial import train_trial
 
 RAY_FOLDER = "ray"  # Ray's experiment, inside the search's local folder
 SEARCH_PREFIX = "tune-"  # of a search's folder name under results/<experiment_id>/
-EXPERIMENT_PATH, N_SAMPLES = "experiment_path", "n_samples"  # what a search's manifest records to resume it
+EXPERIMENT_PATH = "experiment_path"  # the manifest field that names Ray's experiment, to resume it
+KEPT_ON_RESUME = ("metric_to_optimize", "metric_opt_mode", "n_samples")  # settings a resumed search keeps
 
 
 def searched_keys(search_space: Mapping[str, Any]) -> list[str]:
@@ -53,6 +54,8 @@ def search_to_resume(results_dir: str, experiment_id: str, resume: bool | str) -
     started = read_manifest(run_dir)
     if EXPERIMENT_PATH not in started:
         raise ConfigError(f"--resume {run_dir}: not a search folder (no manifest.json naming a Ray experiment)")
+    if not tune.Tuner.can_restore(started[EXPERIMENT_PATH]):
+        raise ConfigError(f"--resume {run_dir}: {started[EXPERIMENT_PATH]} holds no Ray Tune search to resume")
     return run_dir, started
 
 
@@ -135,6 +138,4 @@ def new_tuner(
 
 def restored_tuner(trainable_fn, path: str) -> tune.Tuner:
     """Finished and errored trials stay as they were; unfinished ones go on from their last checkpoint."""
-    if not tune.Tuner.can_restore(path):
-        raise ConfigError(f"{path} holds no Ray Tune search to resume")
     return tune.Tuner.restore(path, trainable=trainable_fn, resume_unfinished=True, resume_errored=False)

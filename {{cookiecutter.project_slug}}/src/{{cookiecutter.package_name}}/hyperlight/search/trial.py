@@ -16,7 +16,7 @@ from ray import tune
 from ray.actor import ActorHandle
 
 from ..checks import BATCH_SIZE
-from ..metric_names import metric_name
+from ..metric_names import report_name
 from ..metrics import EPOCH, STAGE, row_values
 from ..progress import MetricsProgress
 from ..settings import Settings
@@ -64,8 +64,7 @@ class TuneReporter(MetricsProgress):
             (Path(self._validated_dir) / FINISHED_MARK).touch()
         report: dict[str, float] = {EPOCH: epoch}  # reports carry the epoch under the same key as rows
         for row in self.epoch_rows(epoch):
-            prefix = row[STAGE].lower()
-            report.update({metric_name(prefix, name): value for name, value in row_values(row).items()})
+            report.update({report_name(row[STAGE], name): value for name, value in row_values(row).items()})
         try:
             tune.report(report, checkpoint=tune.Checkpoint.from_directory(self._validated_dir))
         finally:
