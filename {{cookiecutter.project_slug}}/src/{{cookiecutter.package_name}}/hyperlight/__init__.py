@@ -12,6 +12,7 @@ Module map (each file imports only files listed above it; only runner.py reaches
     metric_names.py  the `<stage>_<name>_<step|epoch>` rule and its helpers
     ranking.py       "best" by metric_opt_mode
     settings.py      the one table of EXTRA_CONFIG keys: defaults, rules, scopes, docs
+    settings_table.py  that table as the README's markdown
     checks.py        checks of config, loaders and logged metric names
     overrides.py     `--set key=value` parsing
     metrics.py       TrialMetrics: the per-epoch table, last values and plot
@@ -32,7 +33,8 @@ from .errors import ConfigError, SearchFailedError, SearchInterruptedError, did_
 from .metrics import TrialMetrics
 from .overrides import apply_overrides, overridden_keys
 from .runner import Runner
-from .settings import Settings, resolve_settings, settings_markdown
+from .settings import Settings, resolve_settings
+from .settings_table import settings_markdown
 from .version import __version__
 
 __all__ = [

@@ -1,5 +1,5 @@
 """`python -m <package>.hyperlight`: print the settings table that the project's README holds."""
 
-from .settings import settings_markdown
+from .settings_table import settings_markdown
 
 print(settings_markdown(), end="")

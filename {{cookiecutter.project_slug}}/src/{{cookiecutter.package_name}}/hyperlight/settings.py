@@ -103,6 +103,12 @@ class Settings:
         (SCOPE_TUNE,),
     )
     n_checkpoints_to_keep: int = _setting(1, POSITIVE, "checkpoints Ray keeps per trial", (SCOPE_TUNE,))
+    max_failures: int | None = _setting(
+        None,
+        _optional(COUNT),
+        "retries of a failed trial from its checkpoint; None: 3 on a cluster, else 0",
+        (SCOPE_TUNE,),
+    )
     grace_period: int = _setting(
         1, POSITIVE, "ASHA first compares trials after this many epochs, then 4x, 16x", (SCOPE_TUNE,)
     )
@@ -144,12 +150,3 @@ def resolve_settings(extra_config: Mapping[str, Any]) -> Settings:
         values["n_workers"] = int(values["cpu_per_trial"]) if "cpu_per_trial" in values else 0
     values["ray_metrics_to_show"] = tuple(values.get("ray_metrics_to_show") or (values["metric_to_optimize"],))
     return Settings(**values)
-
-
-def settings_markdown() -> str:
-    """The settings table of the project's README; a test keeps the two in step."""
-    lines = ["| key | default | scope | rule | meaning |", "|---|---|---|---|---|"]
-    for key, (default, info) in setting_info().items():
-        shown = "required" if default is REQUIRED else f"`{default!r}`"
-        lines.append(f"| `{key}` | {shown} | {', '.join(info.scopes)} | {info.rule.text} | {info.doc} |")
-    return "\n".join(lines) + "\n"

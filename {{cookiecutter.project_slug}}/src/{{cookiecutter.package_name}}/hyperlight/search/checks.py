@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from ray.tune.search import sample
@@ -58,3 +61,58 @@ def search_settings(extra_config: Mapping[str, Any], search_space: Mapping[str, 
             f"must not exceed epoch_upper_limit ({settings.epoch_upper_limit})"
         )
     return settings
+
+
+CLUSTER_TIMEOUT_S = 10  # Ray itself retries an unreachable head for minutes
+STORAGE_TIMEOUT_S = 20  # pyarrow's S3 and GCS clients retry for longer still
+
+
+def check_cluster_address(address: str) -> None:
+    """A TCP connect to the head's port answers in seconds where `ray.init` would hang retrying."""
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return  # "auto" and the like: Ray resolves them itself
+    try:
+        socket.create_connection((host, int(port)), timeout=CLUSTER_TIMEOUT_S).close()
+    except OSError as error:
+        raise ConfigError(
+            f"address: no Ray cluster answers at {address} ({error.strerror or error}); check that its head "
+            f"runs (`ray status` on it) and that port {port} is open to this machine"
+        ) from None
+
+
+def _within(seconds: float, probe: Callable[[], object]) -> BaseException | None:
+    """Run `probe` in a daemon thread: a client stuck retrying must not keep this process alive."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            probe()
+            outcome.append(None)
+        except Exception as error:  # whatever the client raises, the storage is unusable
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return outcome[0] if outcome else TimeoutError(f"no answer within {seconds:g} s")
+
+
+def _probe_storage(storage_path: str) -> None:
+    if "://" not in storage_path:
+        Path(storage_path).mkdir(parents=True, exist_ok=True)
+        return
+    import pyarrow.fs  # Ray's own storage layer
+
+    filesystem, path = pyarrow.fs.FileSystem.from_uri(storage_path)
+    filesystem.get_file_info(path)
+
+
+def check_storage(storage_path: str | None) -> None:
+    """Ray reaches storage_path only once trials report; storage it cannot use must fail before that."""
+    if storage_path is None:
+        return
+    error = _within(STORAGE_TIMEOUT_S, lambda: _probe_storage(storage_path))
+    if error is not None:
+        first_line = (str(error).strip().splitlines() or [repr(error)])[0]
+        raise ConfigError(f"storage_path '{storage_path}' is not usable: {first_line}")

@@ -11,16 +11,16 @@ import lightning.pytorch as pl
 import ray
 
 from ..checks import check_loaders
-from ..errors import ConfigError, SearchInterruptedError
+from ..errors import SearchInterruptedError
 from ..evaluation import evaluate_checkpoint, evaluation_trainer
-from ..manifest import FINISHED, SETTINGS_FIELD, STATUS_FIELD, record_run
+from ..manifest import SETTINGS_FIELD, record_run
 from ..metrics import TrialMetrics
 from ..progress import MetricsProgress
 from ..results import METRICS_FILE, create_run_dir, print_results, save_metrics
 from ..settings import SCOPE_TUNE, Settings
 from ..trainer_setup import quiet_lightning
 from . import setup
-from .checks import search_settings
+from .checks import check_cluster_address, check_storage, search_settings
 from .ray_session import cluster_address, init_ray
 from .results import ERROR, STATUS_COLUMN, best_result, best_trial_checkpoint, trial_curves, trials_frame
 from .start_line import StartLine
@@ -53,15 +53,12 @@ def _evaluate(best: ray.tune.Result, settings: Settings, loaders, lmodule_class,
     return lmodule_best, best_epoch, TrialMetrics(progress.rows)
 
 
-def _start(settings: Settings, experiment_id: str, resume: bool | str) -> tuple[Settings, Path, dict[str, Any]]:
+def _start(settings: Settings, experiment_id: str, resumed: tuple[Path, dict] | None):
     """The settings, the local folder and the manifest fields of a new search, or of the one to resume."""
-    if not resume:
+    if resumed is None:
         run_dir = create_run_dir(settings.results_dir, experiment_id, kind=setup.SEARCH_PREFIX)
-        path = setup.experiment_path(settings, experiment_id, run_dir.name)
-        return settings, run_dir, {setup.EXPERIMENT_PATH: path}
-    run_dir, started = setup.search_to_resume(settings.results_dir, experiment_id, resume)
-    if started.get(STATUS_FIELD) == FINISHED:
-        raise ConfigError(f"--resume {run_dir}: that search has finished; its results are in that folder")
+        return settings, run_dir, {setup.EXPERIMENT_PATH: setup.experiment_path(settings, experiment_id, run_dir.name)}
+    run_dir, started = resumed
     # A resumed search keeps the size and the metric it started with: Ray restores them too.
     kept = {key: started[SETTINGS_FIELD][key] for key in setup.KEPT_ON_RESUME}
     fields = {key: started[key] for key in (setup.EXPERIMENT_PATH, "started")}
@@ -89,14 +86,20 @@ def run_hyper_opt(
     # Built now for the final evaluation, and a data function that breaks fails before Ray starts.
     loaders = configure_dataloaders(settings.batch_size_main, n_workers=settings.n_workers)
     check_loaders(loaders, settings)
-    on_cluster = cluster_address(address) is not None
     local_cpus, local_gpus = setup.local_resources()
-    if not on_cluster:
+    if (address := cluster_address(address)) is not None:
+        check_cluster_address(address)
+    else:
         setup.concurrency(settings, local_cpus, local_gpus, on_cluster=False)
-    settings, run_dir, fields = _start(settings, experiment_id, resume)
+    check_storage(settings.storage_path)
+    resumed = setup.search_to_resume(settings.results_dir, experiment_id, resume) if resume else None
 
     init_ray(address, num_cpus=local_cpus)  # a local Ray sees the CPUs just checked
+    settings, run_dir, fields = _start(settings, experiment_id, resumed)
+    if settings.max_failures is None:  # on this machine a failure is the code's: retrying it only costs time
+        settings = dataclasses.replace(settings, max_failures=3 if address is not None else 0)
     resources = ray.cluster_resources()
+    on_cluster = address is not None
     max_concurrent = setup.concurrency(settings, resources.get("CPU", 0), resources.get("GPU", 0), on_cluster)
     # A resumed search may have fewer trials left than slots, so only a new one lines up its workers.
     start_line = None if resume else StartLine.remote(min(max_concurrent, settings.n_samples))

@@ -8,6 +8,8 @@ import sys
 
 import ray
 
+from ..errors import ConfigError
+
 # Ray Tune reads these when a search runs; users may still set their own values.
 TUNE_ENVIRONMENT = {
     # Snapshot the experiment state every second instead of every 10 s (Ray's floor in "auto"
@@ -43,7 +45,14 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> None:
     address = cluster_address(address)
     quiet = {"logging_level": logging.WARNING, "log_to_driver": True}
     if address:
-        ray.init(address=address, **quiet)
+        try:
+            ray.init(address=address, **quiet)
+        except ConnectionError as error:
+            raise ConfigError(
+                f"address: could not join the Ray cluster at {address} ({error}); Ray 2.60 clusters use token "
+                "authentication: give this process the head's RAY_AUTH_MODE and its token (~/.ray/auth_token "
+                "on the head, or RAY_AUTH_TOKEN)"
+            ) from None
     else:
         # Local workers import from the driver's sys.path, so modules found through a notebook's
         # or pytest's path edits (not only installed packages) resolve in trials too.

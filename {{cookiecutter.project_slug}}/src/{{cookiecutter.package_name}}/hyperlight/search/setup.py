@@ -15,7 +15,7 @@ from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search.hyperopt import HyperOptSearch
 
 from ..errors import ConfigError
-from ..manifest import read_manifest
+from ..manifest import FINISHED, STATUS_FIELD, read_manifest
 from ..settings import Settings
 from .trial import train_trial
 
@@ -54,6 +54,8 @@ def search_to_resume(results_dir: str, experiment_id: str, resume: bool | str) -
     started = read_manifest(run_dir)
     if EXPERIMENT_PATH not in started:
         raise ConfigError(f"--resume {run_dir}: not a search folder (no manifest.json naming a Ray experiment)")
+    if started.get(STATUS_FIELD) == FINISHED:
+        raise ConfigError(f"--resume {run_dir}: that search has finished; its results are in that folder")
     if not tune.Tuner.can_restore(started[EXPERIMENT_PATH]):
         raise ConfigError(f"--resume {run_dir}: {started[EXPERIMENT_PATH]} holds no Ray Tune search to resume")
     return run_dir, started
@@ -121,6 +123,8 @@ def new_tuner(
     run_config = tune.RunConfig(
         name=path.rsplit("/", 1)[-1],
         storage_path=path.rsplit("/", 1)[0],
+        # A cluster loses nodes (spot instances, preemption): their trials go on elsewhere from a checkpoint.
+        failure_config=tune.FailureConfig(max_failures=settings.max_failures),
         checkpoint_config=tune.CheckpointConfig(
             num_to_keep=settings.n_checkpoints_to_keep,
             checkpoint_score_attribute=metric,
