@@ -1,7 +1,8 @@
-"""`tune` submitted with `ray job submit` to a real two-node Ray cluster on this machine.
+"""`tune` on a real two-node Ray cluster on this machine: trials on both nodes, and a client without its auth.
 
 Head and worker are started with `ray start`, bound to 127.0.0.1, with token auth on
-for every process (head, worker, job client), as Ray 2.60 clusters expect.
+for every process (head, worker, job client), as Ray 2.60 clusters expect. One cluster
+serves the whole module: starting it costs seconds.
 """
 
 import json
@@ -12,27 +13,27 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from processes import TESTS, free_port
+from processes import TESTS, TINY_CLI, free_port
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 PROJECT = Path(__file__).resolve().parents[1]
 RAY = str(Path(sys.executable).with_name("ray"))
 ENV = {**os.environ, "RAY_AUTH_MODE": "token"}
+# Each node gets its own agent ports, so neither collides with the other or with another Ray here.
+AGENT_PORTS = ("dashboard-agent-listen", "dashboard-agent-grpc", "runtime-env-agent", "metrics-export")
+JOB_TIMEOUT_S = 300
 
 
 def _ray(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
     return subprocess.run([RAY, *args], env=ENV, capture_output=True, text=True, timeout=timeout)
 
 
-# Each node gets its own agent ports, so neither collides with the other or with another Ray here.
-AGENT_PORTS = ("dashboard-agent-listen", "dashboard-agent-grpc", "runtime-env-agent", "metrics-export")
-
-
 def _start_node(args: list[str], temp_dir: str) -> tuple[subprocess.Popen, str]:
-    """`ray start` in its own session, so teardown stops exactly this node's processes."""
+    """`ray start` in its own session, so killing its process group stops exactly this node."""
     command = [RAY, "start", *args, "--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"]
     command += [f"--temp-dir={temp_dir}", *(f"--{name}-port={free_port()}" for name in AGENT_PORTS)]
     node = subprocess.Popen(
@@ -42,7 +43,14 @@ def _start_node(args: list[str], temp_dir: str) -> tuple[subprocess.Popen, str]:
     return node, out
 
 
-@pytest.fixture
+def _kill(node: subprocess.Popen) -> None:
+    try:
+        os.killpg(node.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture(scope="module")
 def cluster():
     """A head and a worker node of one CPU each; each node gets its own short temp dir."""
     port, dashboard, client = free_port(), free_port(), free_port()
@@ -55,36 +63,56 @@ def cluster():
             node, out = _start_node(args, temp_dir)
             nodes.append(node)
             assert node.returncode == 0, out
-        yield f"http://127.0.0.1:{dashboard}"
+        yield SimpleNamespace(dashboard=f"http://127.0.0.1:{dashboard}", gcs=f"127.0.0.1:{port}", worker=nodes[1])
     finally:
         for node in reversed(nodes):
-            try:
-                os.killpg(node.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            _kill(node)
         for temp_dir in temp_dirs:
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
-def test_tune_job_runs_trials_on_both_nodes(cluster, tmp_path):
+def _submit(cluster, tmp_path: Path, *settings: str) -> subprocess.CompletedProcess:
+    """`tune` on the tiny task as a Ray job; the project's package travels as a py_module."""
     storage = tmp_path / "storage"  # stands in for a shared filesystem or s3://
-    settings = [f"results_dir={tmp_path / 'results'}", f"storage_path={storage}", "max_epochs=2", "grace_period=2"]
-    # The project's package travels as a py_module; the tiny task lives in tests/, on this machine.
+    settings = (f"results_dir={tmp_path / 'results'}", f"storage_path={storage}", *settings)
     runtime_env = json.dumps({"py_modules": [str(PROJECT / "src" / PACKAGE)], "env_vars": {"PYTHONPATH": str(TESTS)}})
-    job = _ray(
-        "job", "submit", "--address", cluster, "--working-dir", str(PROJECT), "--runtime-env-json", runtime_env,
-        "--", sys.executable, "tests/tiny_cli.py", "tune", "--num-samples", "4", "--set", *settings,
-        timeout=300,
-    )  # fmt: skip
+    job = ["job", "submit", "--address", cluster.dashboard, "--working-dir", str(PROJECT)]
+    job += ["--runtime-env-json", runtime_env]
+    command = [sys.executable, "tests/tiny_cli.py", "tune", "--num-samples", "4", "--set", *settings]
+    return _ray(*job, "--", *command, timeout=JOB_TIMEOUT_S)
+
+
+def _node_of_pid(cluster) -> dict[int, str]:
+    query = ["--address", cluster.dashboard, "--filter", "class_name=ImplicitFunc", "--format", "json"]
+    actors = _ray("list", "actors", *query)
+    return {actor["pid"]: actor["node_id"] for actor in json.loads(actors.stdout)}
+
+
+def _results(tmp_path: Path) -> dict[str, list[dict]]:
+    """Each trial's reported epochs, read from its result.json in storage_path."""
+    return {
+        path.parent.name: [json.loads(line) for line in path.read_text().splitlines()]
+        for path in (tmp_path / "storage").glob("*/tune-*/ray/*/result.json")
+    }
+
+
+def test_tune_job_runs_trials_on_both_nodes(cluster, tmp_path):
+    job = _submit(cluster, tmp_path, "max_epochs=2", "grace_period=2")
     assert job.returncode == 0, job.stdout[-3000:] + job.stderr[-3000:]
 
     [search] = (tmp_path / "results").glob("*/tune-*")
     assert (pd.read_csv(search / "trials.csv")["status"] == "TERMINATED").sum() == 4
-    trial_pids = {
-        json.loads(line)["pid"]
-        for result in storage.glob("*/tune-*/ray/*/result.json")
-        for line in result.read_text().splitlines()
-    }
-    actors = _ray("list", "actors", "--address", cluster, "--filter", "class_name=ImplicitFunc", "--format", "json")
-    node_of_pid = {actor["pid"]: actor["node_id"] for actor in json.loads(actors.stdout)}
+    trial_pids = {line["pid"] for lines in _results(tmp_path).values() for line in lines}
+    node_of_pid = _node_of_pid(cluster)
     assert len({node_of_pid[pid] for pid in trial_pids}) == 2, (trial_pids, node_of_pid)
+
+
+def test_a_client_without_the_clusters_auth_gets_one_line(cluster, tmp_path):
+    env = {key: value for key, value in ENV.items() if key != "RAY_AUTH_MODE"}
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")])
+    command = [sys.executable, str(TINY_CLI), "tune", "--address", cluster.gcs, "--set", f"results_dir={tmp_path}"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr[-3000:]
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert f"could not join the Ray cluster at {cluster.gcs}" in line and "RAY_AUTH_MODE" in line
+    assert not list(tmp_path.glob("*/tune-*"))

@@ -2,6 +2,7 @@
 
 import time
 
+import pandas as pd
 import pytest
 import tiny_task
 from processes import free_port
@@ -66,3 +67,14 @@ def test_resuming_a_finished_search_changes_nothing(tmp_path, capsys, monkeypatc
     assert main(["tune", "--resume", str(search)], task=tiny_task) == 2
     assert "that search has finished" in _one_error_line(capsys)
     assert {path: path.read_bytes() for path in search.rglob("*") if path.is_file()} == recorded
+
+
+@pytest.mark.usefixtures("ray_local")
+def test_max_failures_retries_a_failed_trial(tmp_path):
+    """Locally a failure is the code's, so none is retried unless asked: then the trial runs again."""
+    marker = tmp_path / "failed-once"
+    fault = ["fault=once", f"marker={marker}"]
+    assert _tune(tmp_path, "--set", *fault, "max_failures=1") == 0
+    assert marker.exists()
+    [search] = (tmp_path / "results").glob("*/tune-*")
+    assert set(pd.read_csv(search / "trials.csv")["status"]) == {"TERMINATED"}

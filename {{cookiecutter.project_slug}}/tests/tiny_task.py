@@ -2,13 +2,15 @@
 
 Like a project it defines configure_dataloaders, LMODULE_CLASS, CONFIG, EXTRA_CONFIG,
 SEARCH_SPACE_CONFIG and EXPERIMENT_ID, so `cli.main(argv, task=tiny_task)` runs it too.
-The config key `fault` plants failures: "raise" on the first step, "nan" as the loss.
+The config key `fault` plants failures: "raise" on the first step, "nan" as the loss, and
+"once" raises on the first step of the first attempt only (it leaves the file `marker`).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 import lightning.pytorch as pl
 import torch
@@ -20,8 +22,15 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 N_FEATURES, N_CLASSES = 8, 3
 SIZES = {"train": 240, "val": 96, "test": 96}
 EXPERIMENT_ID = "tiny"
-# epoch_seconds slows each epoch down, for tests that must catch a search mid-trial.
-CONFIG = {"lr": 0.05, "max_epochs": 3, "batch_size": 32, "n_hidden": 16, "fault": "none", "epoch_seconds": 0.0}
+CONFIG = {
+    "lr": 0.05,
+    "max_epochs": 3,
+    "batch_size": 32,
+    "n_hidden": 16,
+    "fault": "none",  # see the module docstring
+    "marker": "",  # the file fault "once" leaves behind
+    "epoch_seconds": 0.0,  # slows each epoch down, for tests that must catch a search mid-trial
+}
 EXTRA_CONFIG = {"metric_to_optimize": "val_acc_epoch", "metric_opt_mode": "max", "seed": 7, "gpus": 0}
 
 
@@ -74,7 +83,10 @@ class LitTiny(pl.LightningModule):
         return loss
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
-        if self.hparams.fault == "raise":
+        once = self.hparams.fault == "once" and not Path(self.hparams.marker).exists()
+        if once:
+            Path(self.hparams.marker).touch()
+        if self.hparams.fault == "raise" or once:
             raise RuntimeError("planted fault")
         loss = self._step(batch, "train")
         return loss * math.nan if self.hparams.fault == "nan" else loss
