@@ -1,21 +1,23 @@
 """Value predicates shared by the settings table, the input checks and `--set` parsing.
 
 `bool` is an `int` in Python, so `True` would pass for 1 epoch; every integer rule here refuses it.
+numpy's integers count as integers: search spaces built with numpy hand them over.
 """
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 
 def is_number(value: Any) -> bool:
-    """An int or a float, never a bool."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A real number such as 3, 0.5 or numpy's float64, never a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def is_int(value: Any, minimum: int | None = None) -> bool:
-    """An int (never a bool), at least `minimum` when one is given."""
-    if not isinstance(value, int) or isinstance(value, bool):
+    """An integer such as 3 or numpy's int64 (never a bool), at least `minimum` when one is given."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         return False
     return minimum is None or value >= minimum
 
