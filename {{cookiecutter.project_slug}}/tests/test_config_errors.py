@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import tiny_task
+import torch
 
 from {{ cookiecutter.package_name }}.hyperlight import ConfigError, Runner
 
@@ -46,6 +47,22 @@ def test_missing_loader_is_named(config, extra_config):
     with pytest.raises(ConfigError, match="no 'val_loader' \\(extra_config\\['val_loader_name'\\]\\)") as info:
         Runner(no_val_loader).run_single_trial(tiny_task.LitTiny, config, extra_config)
     assert "validation_loader" in str(info.value)
+    assert _no_run_started(extra_config)
+
+
+def test_a_loader_that_is_none_is_named(config, extra_config):
+    def val_loader_is_none(batch_size, n_workers=0):
+        return {**tiny_task.configure_dataloaders(batch_size, n_workers), "val_loader": None}
+
+    with pytest.raises(ConfigError, match="'val_loader' \\(extra_config\\['val_loader_name'\\]\\) is None"):
+        Runner(val_loader_is_none).run_single_trial(tiny_task.LitTiny, config, extra_config)
+    assert _no_run_started(extra_config)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a GPU")
+def test_asking_for_a_gpu_where_there_is_none_fails_before_the_run(runner, config, extra_config):
+    with pytest.raises(ConfigError, match="gpus=1 asks for a GPU, but torch sees none"):
+        runner.run_single_trial(tiny_task.LitTiny, config, {**extra_config, "gpus": 1})
     assert _no_run_started(extra_config)
 
 

@@ -110,6 +110,8 @@ def test_config_with_numpy_and_path_values_reloads_its_checkpoint(runner, config
     config.update(lr=np.float64(0.05), n_hidden=np.int64(8), max_epochs=2, data_dir=tmp_path)
     result = runner.run_single_trial(tiny_task.LitTiny, config, extra_config)
     assert result["lmodule_best"].hparams.data_dir == tmp_path
+    recorded = json.loads((result["results_dir"] / "manifest.json").read_text())["config"]  # numpy as numbers
+    assert (recorded["lr"], recorded["n_hidden"], recorded["data_dir"]) == (0.05, 8, str(tmp_path))
 
 
 class CountEpochs(Callback):

@@ -34,14 +34,16 @@ def check_loaders(loaders: Mapping[str, Any], settings: Settings) -> None:
     """Name the loader the data function forgot, and show what it did return."""
     if not isinstance(loaders, Mapping):
         raise ConfigError(f"configure_dataloaders must return a dict, got {type(loaders).__name__}")
-    named = {key: getattr(settings, key) for key in LOADER_SETTINGS}
-    problems = [
-        f"no '{name}' (extra_config['{key}']){did_you_mean(name, loaders)}"
-        for key, name in named.items()
-        if name not in loaders
-    ]
+    returned = sorted(str(key) for key in loaders)
+    problems = []
+    for key in LOADER_SETTINGS:
+        name = getattr(settings, key)
+        if name not in loaders:
+            problems.append(f"no '{name}' (extra_config['{key}']){did_you_mean(name, returned)}")
+        elif loaders[name] is None:
+            problems.append(f"'{name}' (extra_config['{key}']) is None")
     if problems:
-        problems.append(f"it returned: {', '.join(sorted(loaders))}")
+        problems.append(f"it returned: {', '.join(returned)}")
     raise_if(problems, "configure_dataloaders returned an incomplete dict")
 
 

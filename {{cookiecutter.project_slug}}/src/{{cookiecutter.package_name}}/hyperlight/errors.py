@@ -29,6 +29,8 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 def raise_if(problems: list[str], what: str) -> None:
     """One error listing every problem, so a user fixes them all in one go."""
+    if len(problems) == 1:
+        raise ConfigError(f"{what}: {problems[0]}")
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise ConfigError(f"{what}:\n{lines}")

@@ -68,6 +68,11 @@ def environment() -> dict[str, Any]:
     }
 
 
+def _jsonable(value: Any) -> Any:
+    """numpy scalars (sampled hyper-parameters) as the numbers they are; anything else as text."""
+    return value.item() if hasattr(value, "item") and callable(value.item) else str(value)
+
+
 def read_manifest(run_dir: Path) -> dict[str, Any]:
     """The manifest of an earlier run in `run_dir`, or {} when there is none."""
     path = run_dir / MANIFEST_FILE
@@ -84,7 +89,7 @@ class RunManifest:
     def update(self, **fields: Any) -> None:
         self.fields.update(fields)
         tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.fields, indent=2, default=str) + "\n")
+        tmp.write_text(json.dumps(self.fields, indent=2, default=_jsonable) + "\n")
         tmp.replace(self.path)  # atomic: a reader never sees half a manifest
 
 

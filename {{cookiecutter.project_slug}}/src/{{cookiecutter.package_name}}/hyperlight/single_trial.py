@@ -19,7 +19,7 @@ from .progress import MetricsProgress
 from .ranking import pick_best
 from .results import METRICS_FILE, create_run_dir, print_results, save_metrics
 from .settings import SCOPE_TRAIN, resolve_settings
-from .trainer_setup import best_checkpoint_callback, build_trainer, quiet_lightning, with_schedule
+from .trainer_setup import best_checkpoint_callback, build_trainer, check_device, quiet_lightning, with_schedule
 
 
 def _device(trainer: pl.Trainer) -> str:
@@ -51,6 +51,7 @@ def run_single_trial(
     """Validate everything cheap first, then train; on failure the manifest says why."""
     check_config(config)
     settings = resolve_settings(extra_config)
+    check_device(settings.gpus)
     if settings.seed is not None:
         pl.seed_everything(settings.seed, workers=True)
     loaders = configure_dataloaders(config[BATCH_SIZE], n_workers=settings.n_workers)

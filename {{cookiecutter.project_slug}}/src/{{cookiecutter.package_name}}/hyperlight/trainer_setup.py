@@ -10,11 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import torch
 from lightning.pytorch import Callback, Trainer
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 
 from .checks import MAX_EPOCHS
+from .errors import ConfigError
 from .guard import FiniteLossGuard, MetricNamesGuard
 from .settings import Settings
 
@@ -63,6 +65,12 @@ def device_kwargs(gpus: int) -> dict[str, Any]:
     if gpus == 0:
         return {"accelerator": "cpu", "devices": 1}
     return {"accelerator": "gpu", "devices": gpus}
+
+
+def check_device(gpus: int) -> None:
+    """gpus=1 on a machine without a usable GPU would fail inside Lightning, after the run folder exists."""
+    if gpus == 1 and not torch.cuda.is_available():
+        raise ConfigError("gpus=1 asks for a GPU, but torch sees none; use -1 (a GPU if there is one) or 0 (the CPU)")
 
 
 def best_checkpoint_callback(run_dir: Path, settings: Settings) -> ModelCheckpoint:

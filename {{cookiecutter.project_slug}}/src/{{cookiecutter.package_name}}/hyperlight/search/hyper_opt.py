@@ -18,7 +18,7 @@ from ..metrics import TrialMetrics
 from ..progress import MetricsProgress
 from ..results import METRICS_FILE, create_run_dir, print_results, save_metrics
 from ..settings import SCOPE_TUNE, Settings
-from ..trainer_setup import quiet_lightning
+from ..trainer_setup import check_device, quiet_lightning
 from . import setup
 from .checks import check_cluster_address, check_storage, search_settings
 from .ray_session import cluster_address, init_ray
@@ -83,11 +83,14 @@ def run_hyper_opt(
     address: a Ray cluster to join (RAY_ADDRESS works too); by default Ray starts locally.
     """
     settings = search_settings(extra_config, search_space_config)
+    check_device(settings.gpus)  # the driver re-validates and tests the best trial on it
     # Built now for the final evaluation, and a data function that breaks fails before Ray starts.
     loaders = configure_dataloaders(settings.batch_size_main, n_workers=settings.n_workers)
     check_loaders(loaders, settings)
+    address = cluster_address(address)
+    on_cluster = address is not None
     local_cpus, local_gpus = setup.local_resources()
-    if (address := cluster_address(address)) is not None:
+    if on_cluster:
         check_cluster_address(address)
     else:
         setup.concurrency(settings, local_cpus, local_gpus, on_cluster=False)
@@ -97,9 +100,8 @@ def run_hyper_opt(
     init_ray(address, num_cpus=local_cpus)  # a local Ray sees the CPUs just checked
     settings, run_dir, fields = _start(settings, experiment_id, resumed)
     if settings.max_failures is None:  # on this machine a failure is the code's: retrying it only costs time
-        settings = dataclasses.replace(settings, max_failures=3 if address is not None else 0)
+        settings = dataclasses.replace(settings, max_failures=3 if on_cluster else 0)
     resources = ray.cluster_resources()
-    on_cluster = address is not None
     max_concurrent = setup.concurrency(settings, resources.get("CPU", 0), resources.get("GPU", 0), on_cluster)
     # A resumed search may have fewer trials left than slots, so only a new one lines up its workers.
     start_line = None if resume else StartLine.remote(min(max_concurrent, settings.n_samples))
