@@ -1,4 +1,5 @@
-"""`tune` on a real two-node Ray cluster on this machine: trials on both nodes, and a client without its auth.
+"""`tune` on a real two-node Ray cluster on this machine: trials on both nodes, a client without the
+cluster's auth, and a search that loses its worker node.
 
 Head and worker are started with `ray start`, bound to 127.0.0.1, with token auth on
 for every process (head, worker, job client), as Ray 2.60 clusters expect. One cluster
@@ -7,11 +8,13 @@ serves the whole module: starting it costs seconds.
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -44,10 +47,21 @@ def _start_node(args: list[str], temp_dir: str) -> tuple[subprocess.Popen, str]:
 
 
 def _kill(node: subprocess.Popen) -> None:
-    try:
-        os.killpg(node.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    """SIGKILL every process of the node's session, like a machine going away.
+
+    Ray's workers run in process groups of their own, so killing the node's group alone
+    would leave its trials running; they all stay in the session `ray start` began.
+    """
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, pgrp, session
+        except OSError:
+            continue
+        if int(fields[3]) == node.pid:
+            try:
+                os.kill(int(stat.parent.name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 @pytest.fixture(scope="module")
@@ -71,13 +85,13 @@ def cluster():
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
-def _submit(cluster, tmp_path: Path, *settings: str) -> subprocess.CompletedProcess:
+def _submit(cluster, tmp_path: Path, *settings: str, wait: bool = True) -> subprocess.CompletedProcess:
     """`tune` on the tiny task as a Ray job; the project's package travels as a py_module."""
     storage = tmp_path / "storage"  # stands in for a shared filesystem or s3://
     settings = (f"results_dir={tmp_path / 'results'}", f"storage_path={storage}", *settings)
     runtime_env = json.dumps({"py_modules": [str(PROJECT / "src" / PACKAGE)], "env_vars": {"PYTHONPATH": str(TESTS)}})
     job = ["job", "submit", "--address", cluster.dashboard, "--working-dir", str(PROJECT)]
-    job += ["--runtime-env-json", runtime_env]
+    job += ["--runtime-env-json", runtime_env, *([] if wait else ["--no-wait"])]
     command = [sys.executable, "tests/tiny_cli.py", "tune", "--num-samples", "4", "--set", *settings]
     return _ray(*job, "--", *command, timeout=JOB_TIMEOUT_S)
 
@@ -116,3 +130,48 @@ def test_a_client_without_the_clusters_auth_gets_one_line(cluster, tmp_path):
     [line] = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert f"could not join the Ray cluster at {cluster.gcs}" in line and "RAY_AUTH_MODE" in line
     assert not list(tmp_path.glob("*/tune-*"))
+
+
+def _job_status(cluster, job_id: str) -> str:
+    """RUNNING until the CLI reports an end in its own words ("Job 'x' succeeded", "... failed", "... was stopped")."""
+    done = _ray("job", "status", "--address", cluster.dashboard, job_id)
+    out = (done.stdout + done.stderr).lower()
+    ends = {"succeeded": "SUCCEEDED", "' failed": "FAILED", "was stopped": "STOPPED"}
+    return next((status for words, status in ends.items() if words in out), "RUNNING")
+
+
+def test_a_search_survives_losing_its_worker_node(cluster, tmp_path):
+    """The module's last test: it kills the worker node. Its trial goes on, on the head, from its checkpoint."""
+    epochs = 4
+    job = _submit(cluster, tmp_path, f"max_epochs={epochs}", f"grace_period={epochs}", "epoch_seconds=0.5", wait=False)
+    [job_id] = set(re.findall(r"raysubmit_[A-Za-z0-9]+", job.stdout))  # the CLI colours its output
+    nodes = json.loads(_ray("list", "nodes", "--address", cluster.dashboard, "--format", "json").stdout)
+    worker_id = next(node["node_id"] for node in nodes if not node["is_head_node"])
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    while True:  # kill the worker while a trial on it is part-way, after another trial finished
+        assert time.monotonic() < deadline and _job_status(cluster, job_id) == "RUNNING", "no moment to kill came"
+        results = _results(tmp_path)
+        finished = {t: lines for t, lines in results.items() if lines and lines[-1].get("done")}
+        part_way = {t: lines for t, lines in results.items() if lines and not lines[-1].get("done")}
+        node_of_pid = _node_of_pid(cluster) if finished and part_way else {}
+        on_worker = {t for t, lines in part_way.items() if node_of_pid.get(lines[-1]["pid"]) == worker_id}
+        if on_worker:
+            break
+        time.sleep(0.2)
+    _kill(cluster.worker)
+
+    while (status := _job_status(cluster, job_id)) == "RUNNING":
+        assert time.monotonic() < deadline, "the search did not end after the node was lost"
+        time.sleep(1)
+    assert status == "SUCCEEDED", _ray("job", "logs", "--address", cluster.dashboard, job_id).stdout[-3000:]
+    [search] = (tmp_path / "results").glob("*/tune-*")
+    assert set(pd.read_csv(search / "trials.csv")["status"]) == {"TERMINATED"}
+    final = _results(tmp_path)
+    assert len(final) == 4
+    for trial, lines in finished.items():  # finished before the loss: kept as they were, not run again
+        assert final[trial] == lines
+    for trial in on_worker:  # lost with the node: went on elsewhere from its checkpoint, not from epoch 0
+        reported, before = [line["epoch"] for line in final[trial]], [line["epoch"] for line in part_way[trial]]
+        assert reported[: len(before)] == before and reported[len(before)] in (before[-1], before[-1] + 1), reported
+        assert reported[-1] == epochs - 1
+        assert final[trial][-1]["pid"] != part_way[trial][-1]["pid"]  # in a new process, on the head
