@@ -165,7 +165,8 @@ def test_a_search_survives_losing_its_worker_node(cluster, tmp_path):
         time.sleep(1)
     assert status == "SUCCEEDED", _ray("job", "logs", "--address", cluster.dashboard, job_id).stdout[-3000:]
     [search] = (tmp_path / "results").glob("*/tune-*")
-    assert set(pd.read_csv(search / "trials.csv")["status"]) == {"TERMINATED"}
+    trials = pd.read_csv(search / "trials.csv")
+    assert set(trials["status"]) == {"TERMINATED"}, trials.to_string()
     final = _results(tmp_path)
     assert len(final) == 4
     for trial, lines in finished.items():  # finished before the loss: kept as they were, not run again

@@ -23,7 +23,7 @@ from . import setup
 from .checks import check_cluster_address, check_storage, search_settings
 from .ray_session import cluster_address, init_ray
 from .results import ERROR, STATUS_COLUMN, best_result, best_trial_checkpoint, trial_curves, trials_frame
-from .start_line import StartLine
+from .start_line import start_line_for
 from .trial import CHECKPOINT_FILE, trial_config
 
 TRIALS_FILE = "trials.csv"
@@ -104,7 +104,7 @@ def run_hyper_opt(
     resources = ray.cluster_resources()
     max_concurrent = setup.concurrency(settings, resources.get("CPU", 0), resources.get("GPU", 0), on_cluster)
     # A resumed search may have fewer trials left than slots, so only a new one lines up its workers.
-    start_line = None if resume else StartLine.remote(min(max_concurrent, settings.n_samples))
+    start_line = None if resume else start_line_for(min(max_concurrent, settings.n_samples))
     trial_settings = dataclasses.replace(settings, gpus=1 if settings.gpu_per_trial > 0 else 0)
     trainable = setup.trainable(configure_dataloaders, lmodule_class, trial_settings, pl_callbacks, start_line)
     path = fields[setup.EXPERIMENT_PATH]

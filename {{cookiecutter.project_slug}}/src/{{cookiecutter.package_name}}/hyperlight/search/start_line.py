@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 import ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 _arrived = False  # per worker process: only an actor's first trial waits
 
@@ -30,13 +31,25 @@ class StartLine:
         return self.arrived >= self.n_workers
 
 
+def start_line_for(n_workers: int) -> ray.actor.ActorHandle:
+    """A line kept on the driver's node: a search ends with that node anyway, but outlives any other."""
+    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+    return StartLine.options(scheduling_strategy=here).remote(n_workers)
+
+
 def wait_at(start_line: ray.actor.ActorHandle | None, timeout_s: float = 30.0) -> None:
-    """Called at the top of a trial; the timeout bounds the wait on a cluster that is still scaling up."""
+    """Called at the top of a trial; the timeout bounds the wait on a cluster that is still scaling up.
+
+    The line only speeds up the start: if its actor is gone (its node was lost), trials go on without it.
+    """
     global _arrived
     if start_line is None or _arrived:
         return
     _arrived = True
-    ray.get(start_line.arrive.remote())
-    deadline = time.monotonic() + timeout_s
-    while not ray.get(start_line.all_arrived.remote()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    try:
+        ray.get(start_line.arrive.remote())
+        deadline = time.monotonic() + timeout_s
+        while not ray.get(start_line.all_arrived.remote()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    except ray.exceptions.RayActorError:
+        return
