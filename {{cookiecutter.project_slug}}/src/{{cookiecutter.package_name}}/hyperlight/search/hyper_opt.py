@@ -89,10 +89,11 @@ def run_hyper_opt(
     check_loaders(loaders, settings)
     address = cluster_address(address)
     on_cluster = address is not None
-    local_cpus, local_gpus = setup.local_resources()
+    local_cpus = None  # a cluster's own resources are known only once joined
     if on_cluster:
         check_cluster_address(address)
     else:
+        local_cpus, local_gpus = setup.local_resources()
         setup.concurrency(settings, local_cpus, local_gpus, on_cluster=False)
     check_storage(settings.storage_path)
     resumed = setup.search_to_resume(settings.results_dir, experiment_id, resume) if resume else None
