@@ -47,6 +47,14 @@ def ray_local():
 
 
 @pytest.fixture
+def no_ray(monkeypatch):
+    """Fail the test if a search starts Ray: its input checks must all come first."""
+    from {{ cookiecutter.package_name }}.hyperlight.search import hyper_opt
+
+    monkeypatch.setattr(hyper_opt, "init_ray", lambda *args, **kwargs: pytest.fail("Ray started"))
+
+
+@pytest.fixture
 def search_space(config) -> dict:
     from ray import tune
 

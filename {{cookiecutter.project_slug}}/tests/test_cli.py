@@ -7,7 +7,6 @@ import tiny_task
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.hyperlight import ConfigError, apply_overrides
 from {{ cookiecutter.package_name }}.hyperlight.overrides import parse_value
-from {{ cookiecutter.package_name }}.hyperlight.search import hyper_opt
 
 
 @pytest.mark.parametrize(
@@ -85,8 +84,8 @@ def test_bad_input_exits_2_naming_the_culprit(command, settings, message, tmp_pa
         (["--resume", "results"], "not a search folder"),
     ],
 )
+@pytest.mark.usefixtures("no_ray")
 def test_tune_resume_mistakes_exit_before_ray_starts(argv, message, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(hyper_opt, "init_ray", lambda *args, **kwargs: pytest.fail("Ray started"))
     monkeypatch.chdir(tmp_path)
     (tmp_path / "results").mkdir()
     assert main(["tune", *argv, "--set", f"results_dir={tmp_path / 'results'}"], task=tiny_task) == 2

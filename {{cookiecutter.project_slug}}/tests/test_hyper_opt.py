@@ -9,7 +9,7 @@ import tiny_task
 from ray import tune
 
 from {{ cookiecutter.package_name }}.hyperlight import ConfigError, Runner, SearchFailedError, resolve_settings
-from {{ cookiecutter.package_name }}.hyperlight.search import hyper_opt, setup
+from {{ cookiecutter.package_name }}.hyperlight.search import setup
 
 pytestmark = pytest.mark.usefixtures("ray_local")
 
@@ -71,10 +71,6 @@ def test_all_trials_failing_raises_with_the_first_traceback(runner, search_space
         runner.run_hyper_opt(tiny_task.LitTiny, space, {**search_extra, "n_samples": 2})
 
 
-def _ray_must_not_start(address=None):
-    raise AssertionError("Ray was started before the input was checked")
-
-
 @pytest.mark.parametrize(
     ("change", "culprit"),
     [
@@ -88,28 +84,28 @@ def _ray_must_not_start(address=None):
         ({"grace_period": 4}, "grace_period .4. must not exceed epoch_upper_limit .3."),
     ],
 )
+@pytest.mark.usefixtures("no_ray")
 def test_bad_search_input_fails_before_ray_starts(runner, search_space, search_extra, change, culprit, monkeypatch):
-    monkeypatch.setattr(hyper_opt, "init_ray", _ray_must_not_start)
     monkeypatch.setattr(setup, "local_resources", lambda: (2, 0))  # a 2-CPU machine without GPUs
     with pytest.raises(ConfigError, match=culprit):
         runner.run_hyper_opt(tiny_task.LitTiny, search_space, {**search_extra, **change})
     assert not list(Path(search_extra["results_dir"]).glob("*/tune-*"))
 
 
-def test_search_space_needs_integer_batch_sizes(runner, search_space, search_extra, monkeypatch):
-    monkeypatch.setattr(hyper_opt, "init_ray", _ray_must_not_start)
+@pytest.mark.usefixtures("no_ray")
+def test_search_space_needs_integer_batch_sizes(runner, search_space, search_extra):
     space = {**search_space, "batch_size": tune.uniform(16, 64)}
     with pytest.raises(ConfigError, match="'batch_size' must be a positive integer"):
         runner.run_hyper_opt(tiny_task.LitTiny, space, search_extra)
 
 
-def test_a_broken_data_function_fails_before_ray_starts(search_space, search_extra, monkeypatch):
+@pytest.mark.usefixtures("no_ray")
+def test_a_broken_data_function_fails_before_ray_starts(search_space, search_extra):
     def no_test_loader(batch_size, n_workers=0):
         loaders = tiny_task.configure_dataloaders(batch_size, n_workers=n_workers)
         del loaders["test_loader"]
         return loaders
 
-    monkeypatch.setattr(hyper_opt, "init_ray", _ray_must_not_start)
     with pytest.raises(ConfigError, match="no 'test_loader'"):
         Runner(no_test_loader).run_hyper_opt(tiny_task.LitTiny, search_space, search_extra)
 

@@ -8,12 +8,6 @@ import tiny_task
 from processes import free_port
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.hyperlight.search import hyper_opt
-
-
-@pytest.fixture
-def no_ray(monkeypatch):
-    monkeypatch.setattr(hyper_opt, "init_ray", lambda *args, **kwargs: pytest.fail("Ray started"))
 
 
 def _tune(tmp_path, *argv: str) -> int:
@@ -57,13 +51,13 @@ def test_a_storage_folder_that_cannot_be_made_is_named(tmp_path, capsys):
 
 
 @pytest.mark.usefixtures("ray_local")
-def test_resuming_a_finished_search_changes_nothing(tmp_path, capsys, monkeypatch):
+def test_resuming_a_finished_search_changes_nothing(tmp_path, capsys, request):
     assert _tune(tmp_path) == 0
     [search] = (tmp_path / "results").glob("*/tune-*")
     recorded = {path: path.read_bytes() for path in search.rglob("*") if path.is_file()}
     capsys.readouterr()
 
-    monkeypatch.setattr(hyper_opt, "init_ray", lambda *args, **kwargs: pytest.fail("Ray started"))
+    request.getfixturevalue("no_ray")  # from here on, Ray must not start
     assert main(["tune", "--resume", str(search)], task=tiny_task) == 2
     assert "that search has finished" in _one_error_line(capsys)
     assert {path: path.read_bytes() for path in search.rglob("*") if path.is_file()} == recorded
