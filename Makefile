@@ -13,7 +13,11 @@ DEMO_PACKAGE := digits_research
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint clean
+# The baked project's lock, resolved from PyPI for every python_version choice (3.10 is the lowest).
+LOCK := {{cookiecutter.project_slug}}/requirements.lock
+LOCK_PYTHON ?= 3.10
+
+.PHONY: venv demo test test-image lint lock clean
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +34,18 @@ demo: venv
 	cd $(DEMO_DIR)/$(DEMO_SLUG) && $(BIN)/python -m $(DEMO_PACKAGE) train
 
 test: venv
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -m "not image" tests
+
+# The slow test that builds and runs the baked project's image with buildah and podman (CI runs it).
+test-image: venv
+	$(BIN)/python -m pytest -m image tests
+
+# Re-resolve the lock after changing the baked pyproject.toml; current pins are kept where they still fit.
+lock: venv
+	rm -rf build/lock && $(BIN)/cookiecutter --no-input --output-dir build/lock .
+	cd build/lock/$(DEMO_SLUG) && $(BIN)/uv pip compile pyproject.toml --universal --all-extras \
+		--python-version $(LOCK_PYTHON) --output-file requirements.lock
+	cp build/lock/$(DEMO_SLUG)/requirements.lock "$(LOCK)"
 
 lint: venv
 	$(BIN)/ruff check hooks tests benchmarks

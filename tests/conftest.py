@@ -22,3 +22,7 @@ def bake(cookies):
         return Path(result.project_path)
 
     return _bake
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "image: builds and runs the baked image with buildah/podman (`make test-image`)")

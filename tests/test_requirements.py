@@ -1,21 +1,39 @@
-"""The pinned test environment satisfies what the baked project declares."""
+"""The baked project's lock agrees with what it declares, and the template's tests run on that lock."""
 
+import json
 import tomllib
+from pathlib import Path
 
+import pytest
 from conftest import TEMPLATE_ROOT
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-
-def _pins() -> dict:
-    lines = (TEMPLATE_ROOT / "requirements-dev.txt").read_text().splitlines()
-    reqs = [Requirement(line) for line in lines if line.strip() and not line.startswith("#")]
-    return {canonicalize_name(req.name): req for req in reqs}
+LOCK = TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / "requirements.lock"
+PYTHONS = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text())["python_version"]
 
 
-def _declared(bake) -> list[Requirement]:
-    pyproject = tomllib.loads((bake() / "pyproject.toml").read_text())
-    return [Requirement(dep) for dep in pyproject["project"]["dependencies"]]
+def locked_versions(lock: Path, python_version: str) -> dict[str, str]:
+    """Name -> pinned version for one Python on Linux x86_64, markers evaluated as pip would."""
+    environment = {"python_version": python_version, "python_full_version": f"{python_version}.0"}
+    environment |= {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64"}
+    pins = {}
+    for line in lock.read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate(environment):
+            [spec] = req.specifier
+            assert spec.operator == "==", f"{line}: a lock pins exact versions"
+            assert canonicalize_name(req.name) not in pins, f"{req.name} is pinned twice for Python {python_version}"
+            pins[canonicalize_name(req.name)] = spec.version
+    return pins
+
+
+def _declared(project: Path) -> list[Requirement]:
+    project_table = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    extras = [dep for deps in project_table.get("optional-dependencies", {}).values() for dep in deps]
+    return [Requirement(dep) for dep in [*project_table["dependencies"], *extras]]
 
 
 def _make_variable(name: str) -> str:
@@ -24,23 +42,29 @@ def _make_variable(name: str) -> str:
     return value
 
 
-def test_every_runtime_dependency_is_pinned_within_its_range(bake):
-    pins = _pins()
-    for req in _declared(bake):
-        if req.name == "torch":  # installed first, on its own, by the Makefile
-            continue
-        pin = pins.get(canonicalize_name(req.name))
-        assert pin is not None, f"{req.name} is missing from requirements-dev.txt"
-        [version] = [spec.version for spec in pin.specifier]
-        assert req.specifier.contains(version), f"{pin} is outside {req}"
-        assert req.extras <= pin.extras, f"{pin} lacks extras {req.extras}"
+@pytest.mark.parametrize("use_wandb", ["y", "n"])
+@pytest.mark.parametrize("python_version", PYTHONS)
+def test_every_dependency_is_locked_within_its_range(bake, python_version, use_wandb):
+    project = bake(python_version=python_version, use_wandb=use_wandb)
+    pins = locked_versions(project / "requirements.lock", python_version)
+    for req in _declared(project):
+        version = pins.get(canonicalize_name(req.name))
+        assert version is not None, f"{req.name} is missing from requirements.lock for Python {python_version}"
+        assert req.specifier.contains(version), f"{req.name}=={version} is outside {req}"
 
 
-def test_makefile_torch_satisfies_the_declared_range(bake):
-    spec = _make_variable("TORCH_SPEC")
-    [torch] = [req for req in _declared(bake) if req.name == "torch"]
-    [pinned] = Requirement(spec).specifier
-    assert torch.specifier.contains(pinned.version), f"{spec} is outside {torch}"
+def test_template_tests_install_the_baked_runtime_from_the_lock(bake):
+    lines = [line.strip() for line in (TEMPLATE_ROOT / "requirements-dev.txt").read_text().splitlines()]
+    assert "-c {{cookiecutter.project_slug}}/requirements.lock" in lines
+    names = {canonicalize_name(Requirement(line).name) for line in lines if line and line[0].isalpha()}
+    missing = [req.name for req in _declared(bake()) if canonicalize_name(req.name) not in names | {"torch"}]
+    assert missing == [], "requirements-dev.txt leaves out baked dependencies"
+
+
+def test_makefile_torch_is_the_locked_torch():
+    [pinned] = Requirement(_make_variable("TORCH_SPEC")).specifier
+    for python_version in PYTHONS:
+        assert locked_versions(LOCK, python_version)["torch"] == pinned.version
 
 
 def test_make_demo_names_match_the_default_bake(bake):

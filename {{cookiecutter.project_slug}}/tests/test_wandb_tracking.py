@@ -8,7 +8,7 @@ import pytest
 import tiny_task
 from wandb.proto import wandb_internal_pb2
 
-from {{ cookiecutter.package_name }}.hyperlight.tracking import wandb_mode
+from {{ cookiecutter.package_name }}.hyperlight.tracking import load_key_file, wandb_mode
 
 BLOCK, HEADER = 32768, 7  # W&B's transaction log uses LevelDB's log format: 32 KiB blocks, 7-byte headers
 
@@ -61,3 +61,20 @@ def test_wandb_stays_offline_until_a_login(tmp_path, monkeypatch):
     (tmp_path / ".netrc").write_text("machine api.wandb.ai\n  login user\n  password secret\n")
     (tmp_path / ".netrc").chmod(0o600)
     assert wandb_mode({}) is None
+
+
+def test_a_mounted_key_file_logs_in_and_an_empty_one_stays_offline(tmp_path, monkeypatch):
+    """docker-compose.yml passes the key as a secret file named by WANDB_API_KEY_FILE."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    key_file = tmp_path / "wandb_api_key"
+    key_file.write_text("")
+    assert wandb_mode({"WANDB_API_KEY_FILE": str(key_file)}) == "offline"
+    assert wandb_mode({"WANDB_API_KEY_FILE": str(tmp_path / "missing")}) == "offline"
+    key_file.write_text("k" * 40 + "\n")
+    environ = {"WANDB_API_KEY_FILE": str(key_file)}
+    assert wandb_mode(environ) is None
+    load_key_file(environ)
+    assert environ["WANDB_API_KEY"] == "k" * 40
+    environ = {"WANDB_API_KEY_FILE": str(key_file), "WANDB_API_KEY": "mine"}
+    load_key_file(environ)
+    assert environ["WANDB_API_KEY"] == "mine"  # an explicit key wins
