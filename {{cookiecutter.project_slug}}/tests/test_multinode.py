@@ -1,14 +1,18 @@
-"""`tune` on a real two-node Ray cluster on this machine: trials on both nodes, a client without the
-cluster's auth, and a search that loses its worker node.
+"""`tune` on a real Ray cluster on this machine, started with the `ray start` lines of cluster.yaml:
+trials on both worker nodes, results in storage_path, a client without the cluster's auth, and a
+search that loses a worker node.
 
-Head and worker are started with `ray start`, bound to 127.0.0.1, with token auth on
-for every process (head, worker, job client), as Ray 2.60 clusters expect. One cluster
-serves the whole module: starting it costs seconds.
+The head runs no trials (`--num-cpus=0`), as on the cloud, so two workers of one CPU each run them.
+The lines run as written; only the head's address and the ports are made local, and what three nodes
+on one machine need is added (node address 127.0.0.1, a temp dir and agent ports per node, one CPU per
+worker). As `ray up` does with file_mounts, every node and client finds the same token in
+~/.ray/auth_token, under a HOME of the module's own. One cluster serves the whole module.
 """
 
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -20,13 +24,21 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+import yaml
 from processes import TESTS, TINY_CLI, free_port
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 PROJECT = Path(__file__).resolve().parents[1]
+CLUSTER_YAML = PROJECT / "cluster.yaml"
+# cluster.yaml's lines, for a project baked without a cloud (and so without cluster.yaml).
+START_LINES = {
+    "head": "ray start --head --port=6379 --dashboard-host=127.0.0.1 --dashboard-port=8265 --num-cpus=0 --num-gpus=0",
+    "worker": "ray start --address=$RAY_HEAD_IP:6379",
+}
 RAY = str(Path(sys.executable).with_name("ray"))
-ENV = {**os.environ, "RAY_AUTH_MODE": "token"}
-# Each node gets its own agent ports, so neither collides with the other or with another Ray here.
+HOME = tempfile.mkdtemp(prefix="rayhome")
+ENV = {**os.environ, "RAY_AUTH_MODE": "token", "HOME": HOME}
+# Each node gets its own agent ports, so none collides with another or with another Ray here.
 AGENT_PORTS = ("dashboard-agent-listen", "dashboard-agent-grpc", "runtime-env-agent", "metrics-export")
 JOB_TIMEOUT_S = 300
 
@@ -35,15 +47,45 @@ def _ray(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
     return subprocess.run([RAY, *args], env=ENV, capture_output=True, text=True, timeout=timeout)
 
 
-def _start_node(args: list[str], temp_dir: str) -> tuple[subprocess.Popen, str]:
-    """`ray start` in its own session, so killing its process group stops exactly this node."""
-    command = [RAY, "start", *args, "--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"]
-    command += [f"--temp-dir={temp_dir}", *(f"--{name}-port={free_port()}" for name in AGENT_PORTS)]
+def start_lines() -> dict[str, str]:
+    """The `ray start` line of cluster.yaml's head and worker start commands (`ray stop` is left out)."""
+    if not CLUSTER_YAML.exists():
+        return START_LINES
+    config = yaml.safe_load(CLUSTER_YAML.read_text())
+    lines = {}
+    for role in ("head", "worker"):
+        [lines[role]] = [line for line in config[f"{role}_start_ray_commands"] if line.startswith("ray start")]
+    return lines
+
+
+def _local(line: str, port: int, dashboard: int) -> list[str]:
+    """The line as written, with the head's address and ports made local."""
+    line = re.sub(r"--port=\d+", f"--port={port}", line)
+    line = re.sub(r"--dashboard-port=\d+", f"--dashboard-port={dashboard}", line)
+    line = re.sub(r"--address=\$RAY_HEAD_IP:\d+", f"--address=127.0.0.1:{port}", line)
+    words = shlex.split(line)
+    assert words[:2] == ["ray", "start"] and "$" not in line, line
+    return [RAY, *words[1:]]
+
+
+def _start_node(command: list[str], temp_dir: str) -> tuple[subprocess.Popen, str]:
+    """Start a node in its own session, so killing that session stops exactly this node."""
+    command = [*command, "--node-ip-address=127.0.0.1", "--disable-usage-stats", f"--temp-dir={temp_dir}"]
+    command += [*(f"--{name}-port={free_port()}" for name in AGENT_PORTS)]
+    command += [] if any(word.startswith("--num-cpus") for word in command) else ["--num-cpus=1"]
     node = subprocess.Popen(
         command, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
     out, _ = node.communicate(timeout=120)
     return node, out
+
+
+def _session(pid: int) -> int | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # state, ppid, pgrp, session
+    except OSError:
+        return None
+    return int(fields[3])
 
 
 def _kill(node: subprocess.Popen) -> None:
@@ -53,11 +95,7 @@ def _kill(node: subprocess.Popen) -> None:
     would leave its trials running; they all stay in the session `ray start` began.
     """
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, pgrp, session
-        except OSError:
-            continue
-        if int(fields[3]) == node.pid:
+        if _session(int(stat.parent.name)) == node.pid:
             try:
                 os.kill(int(stat.parent.name), signal.SIGKILL)
             except ProcessLookupError:
@@ -66,23 +104,31 @@ def _kill(node: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def cluster():
-    """A head and a worker node of one CPU each; each node gets its own short temp dir."""
-    port, dashboard, client = free_port(), free_port(), free_port()
-    temp_dirs = [tempfile.mkdtemp(prefix="ray", dir="/tmp") for _ in range(2)]
-    head = ["--head", f"--port={port}", f"--ray-client-server-port={client}"]
-    head += ["--dashboard-host=127.0.0.1", f"--dashboard-port={dashboard}"]
+    """A head that runs no trials and two workers of one CPU each, from cluster.yaml's start lines."""
+    assert _ray("get-auth-token", "--generate").returncode == 0  # what the README has you run once
+    port, dashboard = free_port(), free_port()
+    lines = start_lines()
+    head = [*_local(lines["head"], port, dashboard), f"--ray-client-server-port={free_port()}"]
+    commands = [head, _local(lines["worker"], port, dashboard), _local(lines["worker"], port, dashboard)]
+    temp_dirs = [tempfile.mkdtemp(prefix="ray", dir="/tmp") for _ in commands]
     nodes = []
     try:
-        for args, temp_dir in ((head, temp_dirs[0]), ([f"--address=127.0.0.1:{port}"], temp_dirs[1])):
-            node, out = _start_node(args, temp_dir)
+        for command, temp_dir in zip(commands, temp_dirs, strict=True):
+            node, out = _start_node(command, temp_dir)
             nodes.append(node)
             assert node.returncode == 0, out
-        yield SimpleNamespace(dashboard=f"http://127.0.0.1:{dashboard}", gcs=f"127.0.0.1:{port}", worker=nodes[1])
+        yield SimpleNamespace(dashboard=f"http://127.0.0.1:{dashboard}", gcs=f"127.0.0.1:{port}", workers=nodes[1:])
     finally:
         for node in reversed(nodes):
             _kill(node)
-        for temp_dir in temp_dirs:
+        for temp_dir in [*temp_dirs, HOME]:
             shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def test_start_lines_keep_the_head_free_of_trials_and_the_dashboard_local():
+    head = start_lines()["head"]
+    assert "--num-cpus=0" in head and "--num-gpus=0" in head
+    assert "--dashboard-host=127.0.0.1" in head and "0.0.0.0" not in head
 
 
 def _submit(cluster, tmp_path: Path, *settings: str, wait: bool = True) -> subprocess.CompletedProcess:
@@ -102,6 +148,11 @@ def _node_of_pid(cluster) -> dict[int, str]:
     return {actor["pid"]: actor["node_id"] for actor in json.loads(actors.stdout)}
 
 
+def _worker_node_ids(cluster) -> set[str]:
+    nodes = json.loads(_ray("list", "nodes", "--address", cluster.dashboard, "--format", "json").stdout)
+    return {node["node_id"] for node in nodes if not node["is_head_node"]}
+
+
 def _results(tmp_path: Path) -> dict[str, list[dict]]:
     """Each trial's reported epochs, read from its result.json in storage_path."""
     return {
@@ -110,7 +161,7 @@ def _results(tmp_path: Path) -> dict[str, list[dict]]:
     }
 
 
-def test_tune_job_runs_trials_on_both_nodes(cluster, tmp_path):
+def test_tune_job_runs_trials_on_both_workers_and_stores_results_in_storage_path(cluster, tmp_path):
     job = _submit(cluster, tmp_path, "max_epochs=2", "grace_period=2")
     assert job.returncode == 0, job.stdout[-3000:] + job.stderr[-3000:]
 
@@ -118,7 +169,7 @@ def test_tune_job_runs_trials_on_both_nodes(cluster, tmp_path):
     assert (pd.read_csv(search / "trials.csv")["status"] == "TERMINATED").sum() == 4
     trial_pids = {line["pid"] for lines in _results(tmp_path).values() for line in lines}
     node_of_pid = _node_of_pid(cluster)
-    assert len({node_of_pid[pid] for pid in trial_pids}) == 2, (trial_pids, node_of_pid)
+    assert {node_of_pid[pid] for pid in trial_pids} == _worker_node_ids(cluster), (trial_pids, node_of_pid)
 
 
 def test_a_client_without_the_clusters_auth_gets_one_line(cluster, tmp_path):
@@ -140,25 +191,24 @@ def _job_status(cluster, job_id: str) -> str:
     return next((status for words, status in ends.items() if words in out), "RUNNING")
 
 
-def test_a_search_survives_losing_its_worker_node(cluster, tmp_path):
-    """The module's last test: it kills the worker node. Its trial goes on, on the head, from its checkpoint."""
+def test_a_search_survives_losing_a_worker_node(cluster, tmp_path):
+    """The module's last test: it kills a worker node. Its trial goes on, on the other worker, from its checkpoint."""
     epochs = 4
     job = _submit(cluster, tmp_path, f"max_epochs={epochs}", f"grace_period={epochs}", "epoch_seconds=0.5", wait=False)
     [job_id] = set(re.findall(r"raysubmit_[A-Za-z0-9]+", job.stdout))  # the CLI colours its output
-    nodes = json.loads(_ray("list", "nodes", "--address", cluster.dashboard, "--format", "json").stdout)
-    worker_id = next(node["node_id"] for node in nodes if not node["is_head_node"])
     deadline = time.monotonic() + JOB_TIMEOUT_S
     while True:  # kill the worker while a trial on it is part-way, after another trial finished
         assert time.monotonic() < deadline and _job_status(cluster, job_id) == "RUNNING", "no moment to kill came"
         results = _results(tmp_path)
         finished = {t: lines for t, lines in results.items() if lines and lines[-1].get("done")}
         part_way = {t: lines for t, lines in results.items() if lines and not lines[-1].get("done")}
-        node_of_pid = _node_of_pid(cluster) if finished and part_way else {}
-        on_worker = {t for t, lines in part_way.items() if node_of_pid.get(lines[-1]["pid"]) == worker_id}
-        if on_worker:
+        workers = {worker.pid: worker for worker in cluster.workers}
+        node_of = {t: workers.get(_session(lines[-1]["pid"])) for t, lines in part_way.items()} if finished else {}
+        if lost := next((node for node in node_of.values() if node), None):
+            on_worker = {t for t, node in node_of.items() if node is lost}
             break
         time.sleep(0.2)
-    _kill(cluster.worker)
+    _kill(lost)
 
     while (status := _job_status(cluster, job_id)) == "RUNNING":
         assert time.monotonic() < deadline, "the search did not end after the node was lost"
@@ -175,4 +225,4 @@ def test_a_search_survives_losing_its_worker_node(cluster, tmp_path):
         reported, before = [line["epoch"] for line in final[trial]], [line["epoch"] for line in part_way[trial]]
         assert reported[: len(before)] == before and reported[len(before)] in (before[-1], before[-1] + 1), reported
         assert reported[-1] == epochs - 1
-        assert final[trial][-1]["pid"] != part_way[trial][-1]["pid"]  # in a new process, on the head
+        assert final[trial][-1]["pid"] != part_way[trial][-1]["pid"]  # in a new process, on the other worker

@@ -13,7 +13,6 @@ from lightning.pytorch.loggers import Logger
 from .manifest import SETTINGS_FIELD
 from .settings import SCOPE_TRAIN, Settings
 
-
 # Docker's `_FILE` convention: containers get the key as a mounted secret file, never in their environment
 # at build time. An empty file means "no key".
 KEY_FILE_VARIABLE = "WANDB_API_KEY_FILE"
