@@ -5,6 +5,7 @@ from pathlib import Path
 REMOVE = {
     "LICENSE": "{{ cookiecutter.license }}" == "Proprietary",
     "tests/test_wandb_tracking.py": "{{ cookiecutter.use_wandb }}" != "y",
+    "cluster.yaml": "{{ cookiecutter.cloud_provider }}" == "none",
 }
 
 for path, remove in REMOVE.items():
@@ -17,8 +18,9 @@ Created {{ cookiecutter.project_slug }}. Next steps:
 
     cd {{ cookiecutter.project_slug }}
     python -m venv .venv && . .venv/bin/activate
-    pip install torch          # pick your build first: CPU-only or a CUDA version
-    pip install -e ".[dev]"
+    pip install "uv==0.13.9"
+    uv pip install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu   # CPU-only machines
+    uv pip install -c requirements.lock -e ".[dev]"   # the locked versions of everything else
     python -m {{ cookiecutter.package_name }} train     # a single trial on digits
     pytest
 

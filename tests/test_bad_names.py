@@ -35,3 +35,22 @@ def test_bad_folder_names_are_rejected(cookies, capfd, key, value):
     assert result.exit_code != 0
     [line] = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR:")]
     assert line.startswith(f"ERROR: {key} '{value}' must start with a letter or digit")
+
+
+@pytest.mark.parametrize("image", ["ghcr.io/Lab/Study:1", "lab/study:bad tag", "lab//study"])
+def test_bad_docker_image_is_rejected(cookies, capfd, image):
+    result = cookies.bake(template=str(TEMPLATE_ROOT), extra_context={"docker_image": image})
+
+    assert result.exit_code != 0
+    [line] = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR:")]
+    assert line.startswith(f"ERROR: docker_image '{image}' is not an image reference")
+
+
+@pytest.mark.parametrize("image", ["localhost:5000/study", "ghcr.io/lab/my_study:v1.2-rc", "study@sha256:" + "a" * 64])
+def test_good_docker_images_bake(bake, image):
+    assert bake(docker_image=image).is_dir()
+
+
+def test_default_docker_image_is_lowercase_for_any_slug(bake):
+    project = bake(project_name="Digits Lab", project_slug="Digits-Lab")
+    assert "ghcr.io/your-org/digits-lab:0.1.0" in (project / "docker-compose.yml").read_text()

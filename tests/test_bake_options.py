@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import TEMPLATE_ROOT, text_files
 from cookiecutter.generate import is_copy_only_path
 
@@ -72,6 +73,11 @@ def test_every_choice_bakes_fully_rendered(bake, key, value):
     elif key == "python_version":
         assert pyproject["project"]["requires-python"] == f">={value}"
         assert pyproject["tool"]["ruff"]["target-version"] == f"py{value.replace('.', '')}"
+    elif key == "cloud_provider":
+        cluster = project / "cluster.yaml"
+        assert cluster.exists() is (value != "none")
+        if cluster.exists():
+            assert yaml.safe_load(cluster.read_text())["provider"]["type"] == value
 
 
 def test_names_flow_from_the_project_name(bake):

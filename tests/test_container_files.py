@@ -84,13 +84,6 @@ def test_every_file_names_the_same_image_and_ray(bake, cloud_provider):
     assert {c["image"] for group in groups for c in group["template"]["spec"]["containers"]} == {image}
 
 
-def test_readme_installs_the_locked_torch(bake):
-    project = bake()
-    torch = locked_versions(project / "requirements.lock", "3.11")["torch"]
-    readme = (project / "README.md").read_text()
-    assert f'torch=={torch}" --index-url https://download.pytorch.org/whl/cpu' in readme
-
-
 @pytest.mark.parametrize("cloud_provider", ["aws", "gcp", "none"])
 @pytest.mark.parametrize("use_wandb", ["y", "n"])
 def test_no_baked_file_holds_a_key_token_or_password(bake, cloud_provider, use_wandb):
@@ -102,3 +95,15 @@ def test_no_baked_file_holds_a_key_token_or_password(bake, cloud_provider, use_w
         for match in SECRETS.finditer(path.read_text())
     ]
     assert leaks == []
+
+
+def test_next_steps_and_readme_install_the_same_uv_and_torch(bake):
+    project = bake()
+    uv = re.search(r"ARG UV_VERSION=([\d.]+)", (project / "Dockerfile").read_text())[1]
+    hook = (TEMPLATE_ROOT / "hooks" / "post_gen_project.py").read_text()
+    torch = locked_versions(project / "requirements.lock", "3.11")["torch"]
+    assert f"uv=={uv}" in (TEMPLATE_ROOT / "requirements-dev.txt").read_text().split()
+    for text in (hook, (project / "README.md").read_text()):
+        assert f'pip install "uv=={uv}"' in text
+        assert f'uv pip install "torch=={torch}" --index-url https://download.pytorch.org/whl/cpu' in text
+        assert 'uv pip install -c requirements.lock -e ".[dev]"' in text
