@@ -1,6 +1,7 @@
 """Run inside the built image by tests/test_image_build.py: prints what the test checks, as one JSON line.
 
-Standard library and torch only; the test evaluates requirements.lock's markers against `markers` here.
+Standard library and torch only; the test picks requirements.lock's pins for the Python and platform in
+`markers`.
 """
 
 import importlib.metadata

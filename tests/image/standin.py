@@ -1,0 +1,91 @@
+"""What the image build gets locally instead of from the internet: Ray's image and torch's CPU index.
+
+Ray's image is replaced by ray-standin.sh's Debian bookworm, cached in the test's container storage and
+keyed on the script's hash and the Debian mirror (HYPERLIGHT_DEBIAN_MIRROR). torch's index is replaced by
+a local PEP 503 index when this host has the locked CPU wheel (HYPERLIGHT_TORCH_WHEELS, PIP_FIND_LINKS or
+/opt/wheels); pip and uv in the build trust the host's CA bundle, for an HTTPS proxy with its own CA.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import urllib.parse
+from pathlib import Path
+
+from image.oci import ROOT, Phases, run
+
+HERE = Path(__file__).parent
+STANDIN_SCRIPT = HERE / "ray-standin.sh"
+STANDIN_PYTHON = "3.11"  # Debian bookworm's python3
+STANDIN_REPO = "localhost/hyperlight-ray-standin"
+MIRROR = os.environ.get("HYPERLIGHT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")  # the host's, with any HTTPS proxy's CA
+# Where pip finds the CPU build of torch on this host; without one, PyTorch's own CPU index.
+WHEEL_DIRS = [os.environ.get("HYPERLIGHT_TORCH_WHEELS", ""), *os.environ.get("PIP_FIND_LINKS", "").split()]
+WHEEL_DIRS.append("/opt/wheels")
+PYTORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+# Empty in Debian and in Ray's Ubuntu alike, so mounting there leaves nothing behind in the image.
+INDEX_MOUNT, WHEELS_MOUNT = "/mnt", "/srv"
+
+
+def standin_image(env: dict[str, str], phases: Phases) -> str:
+    """The stand-in for Ray's image, reused while ray-standin.sh and the mirror stay the same."""
+    key = hashlib.sha256(STANDIN_SCRIPT.read_bytes() + MIRROR.encode()).hexdigest()[:12]
+    image = f"{STANDIN_REPO}:{key}"
+    if subprocess.run(["podman", "image", "exists", image], env=env).returncode == 0:
+        phases.say(f"stand-in {image}: cached")
+        return image
+    rootfs = ROOT / f"rootfs-{key}"
+    shutil.rmtree(rootfs, ignore_errors=True)
+    try:
+        with phases("debootstrap stand-in"):
+            run(["sh", str(STANDIN_SCRIPT), "rootfs", str(rootfs), MIRROR], env, ROOT / "debootstrap.log")
+        with phases("import stand-in"):
+            run(["sh", str(STANDIN_SCRIPT), "import", str(rootfs), image], env)
+    finally:
+        shutil.rmtree(rootfs, ignore_errors=True)
+    # Older stand-ins (other hashes) only take disk space.
+    listed = run(["podman", "images", "--format", "{{.Repository}}:{{.Tag}}", STANDIN_REPO], env).split()
+    for old in set(listed) - {image}:
+        subprocess.run(["podman", "rmi", "--force", old], env=env, capture_output=True)
+    return image
+
+
+def torch_index(lock: Path, work: Path, phases: Phases) -> tuple[str, list[str]]:
+    """TORCH_INDEX for the build, and the mounts it needs: a local PEP 503 index if this host has the wheel."""
+    version = re.search(r"^torch==([0-9.]*)", lock.read_text(), re.MULTILINE)[1]  # as the Dockerfile's sed reads it
+    tag = "cp" + STANDIN_PYTHON.replace(".", "")
+    for folder in filter(None, WHEEL_DIRS):
+        wheels = sorted(Path(folder).glob(f"torch-{version}+cpu-{tag}-{tag}-*manylinux*_x86_64.whl"))
+        if Path(folder).is_dir() and wheels:
+            wheel = wheels[-1]
+            index = work / "torch-index"
+            (index / "torch").mkdir(parents=True)
+            href = f"file://{WHEELS_MOUNT}/{urllib.parse.quote(wheel.name)}"
+            (index / "torch" / "index.html").write_text(
+                f'<!DOCTYPE html>\n<html><body><a href="{href}">{wheel.name}</a></body></html>\n'
+            )
+            phases.say(f"torch: {wheel}")
+            mounts = ["-v", f"{index}:{INDEX_MOUNT}:ro", "-v", f"{wheel.parent}:{WHEELS_MOUNT}:ro"]
+            return f"file://{INDEX_MOUNT}", mounts
+    phases.say(f"torch: no local CPU wheel of {version}, using {PYTORCH_CPU_INDEX}")
+    return PYTORCH_CPU_INDEX, []
+
+
+def build_options(lock: Path, work: Path, env: dict[str, str], phases: Phases) -> list[str]:
+    """`buildah bud` options that build the project's Dockerfile on the stand-ins; `work` holds the index."""
+    base = standin_image(env, phases)
+    index, index_mounts = torch_index(lock, work, phases)
+    ca_mount = ["-v", f"{CA_BUNDLE}:{CA_BUNDLE}:ro"] if CA_BUNDLE.is_file() else []
+    return [
+        "--build-arg", f"BASE_IMAGE={base}",
+        "--build-arg", f"TORCH_INDEX={index}",
+        *ca_mount,
+        "-v", f"{HERE / 'pip.conf'}:/etc/pip.conf:ro",
+        "-v", f"{HERE / 'uv.toml'}:/etc/uv/uv.toml:ro",
+        *index_mounts,
+    ]  # fmt: skip
