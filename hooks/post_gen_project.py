@@ -5,6 +5,7 @@ from pathlib import Path
 REMOVE = {
     "LICENSE": "{{ cookiecutter.license }}" == "Proprietary",
     "tests/test_wandb_tracking.py": "{{ cookiecutter.use_wandb }}" != "y",
+    "tests/test_key_leak.py": "{{ cookiecutter.use_wandb }}" != "y",
     "cluster.yaml": "{{ cookiecutter.cloud_provider }}" == "none",
 }
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
-TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".json", ".yml", ".yaml", ".cfg", ".ini", ""}
+TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".json", ".yml", ".yaml", ".cfg", ".ini", ".ipynb", ""}
 
 
 def text_files(root: Path) -> list[Path]:

@@ -53,15 +53,17 @@ def test_baked_project_tests_pass(bake):
     run_baked_suite(bake())
 
 
-def test_a_project_without_wandb_passes_its_tests_with_wandb_unimportable(bake, tmp_path):
-    """use_wandb=n promises no W&B dependency: the suite runs where `import wandb` fails.
+def test_a_project_without_wandb_trains_and_tunes_with_wandb_unimportable(bake, tmp_path):
+    """use_wandb=n promises no W&B dependency: `train`, `tune`, single trials and loggers run where
+    `import wandb` fails.
 
-    The resume and two-node tests are left out: they run the same code paths on the tests' own
-    task, with no W&B setting, and the default bake's run covers them.
+    Only the baked tests that go through tracking run here (the project's own train and tune, single
+    trials, other loggers, the CLI and the import rules); the rest run the same
+    code with no W&B setting, and the default bake's run covers them.
     """
     (tmp_path / "sitecustomize.py").write_text(NO_WANDB)
     probe = run_in_project([sys.executable, "-c", "import wandb"], tmp_path, path=(tmp_path,))
     assert "hidden by the template's tests" in probe.stderr  # the blocker works
     project = bake(use_wandb="n")
-    skipped = ["--deselect", "tests/test_tune_resume.py", "--deselect", "tests/test_multinode.py"]
-    run_baked_suite(project, *skipped, path=(tmp_path,))
+    tracked = ("project_task", "single_trial", "loggers", "cli", "layout")
+    run_baked_suite(project, *(f"tests/test_{name}.py" for name in tracked), path=(tmp_path,))

@@ -20,7 +20,8 @@ from {{ cookiecutter.package_name }}.hyperlight import Runner, TrialMetrics, __v
 def test_single_trial_returns_documented_result(runner, config, extra_config):
     result = runner.run_single_trial(tiny_task.LitTiny, config, extra_config)
 
-    assert set(result) == {"lmodule_best", "best_epoch", "trainer", "metrics", "metrics_last", "results_dir"}
+    documented = {"lmodule_best", "best_epoch", "trainer", "metrics", "metrics_last", "results_dir", "run_name"}
+    assert set(result) == documented
     assert isinstance(result["metrics"], TrialMetrics)
     df = result["metrics"].df
     assert list(df.index.get_level_values("stage").unique()) == ["Train", "Val", "Reval", "Test"]

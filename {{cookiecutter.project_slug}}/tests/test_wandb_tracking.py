@@ -1,19 +1,22 @@
-"""Real W&B, offline: a run writes its per-epoch history inside its own results folder."""
+"""Real W&B, offline: each run is a named W&B run inside its own results folder; W&B never fails a run."""
 
 import json
 import struct
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import tiny_task
+from lightning.pytorch.loggers import CSVLogger
 from wandb.proto import wandb_internal_pb2
 
-from {{ cookiecutter.package_name }}.hyperlight.tracking import load_key_file, wandb_mode
+from {{ cookiecutter.package_name }}.hyperlight.single_trial import RUN_NAME, run_single_trial
+from {{ cookiecutter.package_name }}.hyperlight.wandb_key import load_key_file, wandb_mode
 
 BLOCK, HEADER = 32768, 7  # W&B's transaction log uses LevelDB's log format: 32 KiB blocks, 7-byte headers
 
 
-def _records(log: Path) -> list[bytes]:
+def _records(log: Path) -> list:
     """The protobuf records of a `.wandb` file, what `wandb sync` uploads."""
     data, pos, records, pending = log.read_bytes(), HEADER, [], b""
     while pos + HEADER <= len(data):
@@ -25,32 +28,102 @@ def _records(log: Path) -> list[bytes]:
         pending += data[pos + HEADER : pos + HEADER + length]
         pos += HEADER + length
         if kind in (1, 4):  # a whole record, or the last piece of one
-            records.append(pending)
+            record = wandb_internal_pb2.Record()
+            record.ParseFromString(pending)
+            records.append(record)
             pending = b""
     return records
 
 
-def _history(log: Path) -> list[dict]:
-    rows = []
-    for raw in _records(log):
-        record = wandb_internal_pb2.Record()
-        record.ParseFromString(raw)
-        if record.WhichOneof("record_type") == "history":
-            items = record.history.item
-            rows.append({item.key or "/".join(item.nested_key): json.loads(item.value_json) for item in items})
-    return rows
+def _items(items) -> dict:
+    return {item.key or "/".join(item.nested_key): json.loads(item.value_json) for item in items}
 
 
-def test_single_trial_logs_every_epoch_to_wandb_offline(runner, config, extra_config):
+def _offline_run(log: Path) -> dict:
+    """What `wandb sync` would upload of one offline run: its group and name, config, history, summary, exit."""
+    run = {"history": [], "summary": {}, "exit_code": None}
+    for record in _records(log):
+        kind = record.WhichOneof("record_type")
+        if kind == "run":
+            run.update(group=record.run.run_group, name=record.run.display_name)
+            run["config"] = _items(record.run.config.update)
+        elif kind == "history":
+            run["history"].append(_items(record.history.item))
+        elif kind == "summary":
+            run["summary"].update(_items(record.summary.update))
+        elif kind == "exit":
+            run["exit_code"] = record.exit.exit_code
+    return run
+
+
+def _offline_runs(folder: Path) -> list[dict]:
+    return [_offline_run(log) for log in sorted(folder.glob("**/wandb/offline-run-*/run-*.wandb"))]
+
+
+def test_a_single_trial_is_one_named_wandb_run_with_every_epoch_and_the_plot(config, extra_config, capsys):
     extra_config["wandb_project"] = "hyperlight-tests"
-    result = runner.run_single_trial(tiny_task.LitTiny, {**config, "max_epochs": 2}, extra_config)
+    result = run_single_trial(
+        tiny_task.configure_dataloaders, tiny_task.LitTiny, {**config, "max_epochs": 2}, extra_config,
+        experiment_id="exp", run_name="baseline",
+    )  # fmt: skip
 
-    [log] = (result["results_dir"] / "wandb").glob("offline-run-*/run-*.wandb")
-    history = _history(log)
-    val_acc = [row["val_acc_epoch"] for row in history if "val_acc_epoch" in row]
+    assert result[RUN_NAME] == "baseline" and result["results_dir"].name.startswith("baseline-")
+    [run] = _offline_runs(result["results_dir"])
+    assert (run["group"], run["name"], run["exit_code"]) == ("exp", "baseline", 0)
+    assert run["config"]["lr"] == config["lr"]
+    assert run["config"]["extra_config"]["seed"] == tiny_task.EXTRA_CONFIG["seed"]
+    val_acc = [row["val_acc_epoch"] for row in run["history"] if "val_acc_epoch" in row]
     expected = result["metrics"].df.xs("Val", level="stage")["acc"].tolist()
     assert val_acc[: len(expected)] == pytest.approx(expected)
-    assert any("test_acc_epoch" in row for row in history)
+    assert any("test_acc_epoch" in row for row in run["history"])
+    [plot] = [row for row in run["history"] if row.get("plot/_type") == "image-file"]  # media values come flattened
+    assert list(result["results_dir"].glob(f"wandb/offline-run-*/files/{plot['plot/path']}"))
+    assert "wandb:" not in capsys.readouterr().out  # W&B's banners and run summary stay off the console
+
+
+def test_a_run_without_a_name_is_named_after_its_module_and_folder(runner, config, extra_config):
+    first = runner.run_single_trial(tiny_task.LitTiny, {**config, "max_epochs": 1}, extra_config)
+    second = runner.run_single_trial(tiny_task.LitTiny, {**config, "max_epochs": 1}, extra_config)
+
+    assert first[RUN_NAME] == first["results_dir"].name and first[RUN_NAME].startswith("LitTiny-")
+    assert second["results_dir"] != first["results_dir"]
+    assert json.loads((first["results_dir"] / "manifest.json").read_text())[RUN_NAME] == first[RUN_NAME]
+
+
+def test_wandb_failing_to_start_costs_one_line_not_the_run(config, extra_config, monkeypatch, capsys):
+    import wandb
+
+    monkeypatch.setattr(wandb, "init", lambda *args, **kwargs: (_ for _ in ()).throw(OSError("disk full")))
+    extra_config["wandb_project"] = "hyperlight-tests"
+    result = run_single_trial(tiny_task.configure_dataloaders, tiny_task.LitTiny, config, extra_config)
+
+    assert result["metrics_last"]["test_acc_epoch"] > 0
+    assert [line for line in capsys.readouterr().err.splitlines() if "disk full" in line] == [
+        "W&B: could not start a run (disk full); training goes on without W&B"
+    ]
+
+
+@pytest.mark.usefixtures("ray_local")
+def test_a_search_tracks_each_trial_in_one_wandb_group_and_its_own_logger(runner, search_space, search_extra):
+    runner.pl_loggers = [lambda trial_dir: CSVLogger(trial_dir, name="csv")]
+    search_extra.update(wandb_project="hyperlight-tests", n_samples=2)
+    result = runner.run_hyper_opt(tiny_task.LitTiny, {**search_space, "max_epochs": 2}, search_extra)
+
+    search_dir, trials = result["results_dir"], result["trials"]
+    runs = {run["name"]: run for run in _offline_runs(search_dir)}
+    best = runs.pop(f"{search_dir.name}-best")
+    assert sorted(runs) == sorted(f"train_trial_{trial}" for trial in trials["trial"])
+    assert {run["group"] for run in [best, *runs.values()]} == {f"test/{search_dir.name}"}
+    # Every trial's run is complete, also of one that ASHA stopped and whose process Ray ended at once.
+    for trial, epochs in zip(trials["trial"], trials["epochs"], strict=True):
+        run = runs[f"train_trial_{trial}"]
+        assert run["exit_code"] == 0 and len([row for row in run["history"] if "val_acc_epoch" in row]) == epochs
+    for trial in trials[trials["epochs"] == 2]["trial"]:  # and the trial's own logger, when it ran to its end
+        [logged] = search_dir.glob(f"ray/train_trial_{trial}_*/csv/version_0/metrics.csv")
+        assert pd.read_csv(logged)["val_acc_epoch"].notna().sum() == 2
+    assert best["summary"]["test_acc_epoch"] == pytest.approx(result["metrics_last"]["test_acc_epoch"])
+    assert best["summary"]["reval_acc_epoch"] == pytest.approx(result["metrics_last"]["reval_acc_epoch"])
+    assert best["config"]["lr"] == pytest.approx(result["best_config"]["lr"])
 
 
 def test_wandb_stays_offline_until_a_login(tmp_path, monkeypatch):
@@ -58,6 +131,9 @@ def test_wandb_stays_offline_until_a_login(tmp_path, monkeypatch):
     assert wandb_mode({}) == "offline"
     assert wandb_mode({"WANDB_API_KEY": "x" * 40}) is None  # a key: W&B decides (online)
     assert wandb_mode({"WANDB_MODE": "disabled"}) is None  # the user's own choice wins
+    (tmp_path / ".wandb_api_key").write_text("h" * 40 + "\n")  # the reference's convention
+    assert wandb_mode({}) is None
+    (tmp_path / ".wandb_api_key").unlink()
     (tmp_path / ".netrc").write_text("machine api.wandb.ai\n  login user\n  password secret\n")
     (tmp_path / ".netrc").chmod(0o600)
     assert wandb_mode({}) is None
@@ -66,9 +142,10 @@ def test_wandb_stays_offline_until_a_login(tmp_path, monkeypatch):
 def test_a_mounted_key_file_logs_in_and_an_empty_one_stays_offline(tmp_path, monkeypatch):
     """docker-compose.yml passes the key as a secret file named by WANDB_API_KEY_FILE."""
     monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".wandb_api_key").write_text("h" * 40)
     key_file = tmp_path / "wandb_api_key"
     key_file.write_text("")
-    assert wandb_mode({"WANDB_API_KEY_FILE": str(key_file)}) == "offline"
+    assert wandb_mode({"WANDB_API_KEY_FILE": str(key_file)}) == "offline"  # the named file decides
     assert wandb_mode({"WANDB_API_KEY_FILE": str(tmp_path / "missing")}) == "offline"
     key_file.write_text("k" * 40 + "\n")
     environ = {"WANDB_API_KEY_FILE": str(key_file)}

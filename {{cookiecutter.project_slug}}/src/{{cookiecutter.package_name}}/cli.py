@@ -1,7 +1,7 @@
-"""Command line: `python -m {{ cookiecutter.package_name }} train` or `tune`.
+"""Command line: `python -m {{ cookiecutter.package_name }} train`, `tune` or `report`.
 
 Only argparse is imported at the top, so `--help` answers instantly; torch, Lightning
-and Ray load inside the command that needs them (`train` never loads Ray).
+and Ray load inside the command that needs them (`train` and `report` never load Ray).
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue the search this experiment ran last, or the one in PATH (a results/.../tune-* folder)",
     )
     tune.add_argument("--address", help="join this Ray cluster (default: RAY_ADDRESS, else start Ray locally)")
+    report = commands.add_parser(
+        "report", help="write report.md and report.html (run table, best config, plots) of an experiment's runs"
+    )
+    report.add_argument("experiment_dir", metavar="PATH", help="the experiment's folder, e.g. results/<experiment_id>")
     return parser
 
 
@@ -90,13 +94,23 @@ def tune(args: argparse.Namespace, task) -> dict:
     return runner.run_hyper_opt(task.LMODULE_CLASS, search_space, extra, resume=args.resume, address=args.address)
 
 
+def report(args: argparse.Namespace, task) -> list:
+    """Reads only the results folder: Ray never loads, and the task's files are not needed."""
+    from .hyperlight import write_report
+
+    paths = write_report(args.experiment_dir)
+    for path in paths:
+        print(path.resolve())
+    return paths
+
+
 def main(argv: list[str] | None = None, task=None) -> int:
     """Run a command on `task` (default: this project's data.py, model.py and config.py)."""
     args = build_parser().parse_args(argv)
     from .hyperlight import ConfigError, SearchFailedError, SearchInterruptedError
 
     try:
-        {"train": train, "tune": tune}[args.command](args, task or ProjectTask())
+        {"train": train, "tune": tune, "report": report}[args.command](args, task or ProjectTask())
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

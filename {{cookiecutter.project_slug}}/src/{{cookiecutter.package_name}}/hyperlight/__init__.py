@@ -11,18 +11,31 @@ Module map (each file imports only files listed above it; only runner.py reaches
     rules.py         value predicates (an int that is not a bool, a positive number)
     metric_names.py  the `<stage>_<name>_<step|epoch>` rule and its helpers
     ranking.py       "best" by metric_opt_mode
+    metric_modes.py  which way a metric improves, by its name (loss down, accuracy up)
     settings.py      the one table of EXTRA_CONFIG keys: defaults, rules, scopes, docs
     settings_table.py  that table as the README's markdown
     checks.py        checks of config, loaders and logged metric names
     overrides.py     `--set key=value` parsing
+    display.py       tables and figures: inline in a notebook, printed or saved elsewhere
+    curves_plot.py   per-epoch curves as panels (a trial's stages, or runs overlaid); plot()/show_report()
+    flat_layout.py   PyTorch Hyperlight's flat metrics layout (`val_acc` columns), read and written
     metrics.py       TrialMetrics: the per-epoch table, last values and plot
+    comparison.py    the session's runs side by side: last-values table, overlaid curves, sorted report
     manifest.py      manifest.json and its lifecycle (running, finished, failed, interrupted)
     results.py       the run folder, metrics.csv, plot.png
+    trial_tables.py  what a search leaves beside Ray's folder (trials.csv, trial_curves.csv, ...) and its columns
+    trial_plots.py   a search's figures (trial curves, the space, parallel coordinates), drawn from those files
+    report_page.py   one page as Markdown and as HTML, figures beside it
+    report_runs.py   an experiment's run folders as `report` reads them back from disk
+    report.py        `report`: report.md and report.html of an experiment, without Ray
     progress.py      the Lightning callback that collects and prints each epoch
     guard.py         callbacks that stop bad runs early (metric names, NaN loss)
+    console.py       what the console hides (Lightning's hints and banners); the delayed progress bar
     trainer_setup.py settings -> Lightning Trainer
     evaluation.py    reload the best checkpoint, re-validate and test it
-    tracking.py      W&B through Lightning's WandbLogger
+    wandb_key.py     the W&B key: where it is found, whether its file is private, offline without it
+    user_loggers.py  the Runner's pl_loggers: fresh for every run, functions of a folder in searches
+    tracking.py      a W&B run per trial, through Lightning's WandbLogger; never fails a run
     single_trial.py  run_single_trial
     runner.py        Runner, the entry point
     search/          run_hyper_opt on Ray Tune: checks, Tuner setup, the trial, results, Ray session
@@ -32,6 +45,7 @@ Module map (each file imports only files listed above it; only runner.py reaches
 from .errors import ConfigError, SearchFailedError, SearchInterruptedError, did_you_mean
 from .metrics import TrialMetrics
 from .overrides import apply_overrides, overridden_keys
+from .report import write_report
 from .runner import Runner
 from .settings import Settings, resolve_settings
 from .settings_table import settings_markdown
@@ -50,4 +64,5 @@ __all__ = [
     "overridden_keys",
     "resolve_settings",
     "settings_markdown",
+    "write_report",
 ]

@@ -13,9 +13,10 @@ from typing import Any
 
 import lightning.pytorch as pl
 
+from .console import quiet_lightning
 from .progress import MetricsProgress
 from .settings import Settings
-from .trainer_setup import device_kwargs, quiet_lightning
+from .trainer_setup import device_kwargs
 
 
 def evaluation_trainer(settings: Settings, progress: MetricsProgress, root_dir: Path) -> pl.Trainer:

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .metric_names import REVAL, STAGES, TEST, TRAIN, VAL, report_name, stage_values
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from .curves_plot import CurvesView
+from .flat_layout import flat_records, logged_name, to_flat
+from .metric_names import STAGES, report_name, stage_values
 
 STAGE, EPOCH = "stage", "epoch"  # the index levels of TrialMetrics.df and the keys of a row
-# How each stage is drawn: curves for the per-epoch stages, points for the one-off evaluations.
-_STYLE = {
-    TRAIN: {"linestyle": "--"},
-    VAL: {"linestyle": "-"},
-    REVAL: {"linestyle": "none", "marker": "o", "markersize": 8},
-    TEST: {"linestyle": "none", "marker": "*", "markersize": 12},
-}
 
 
 def metric_row(stage: str, epoch: int, logged: Mapping[str, float]) -> dict:
@@ -33,11 +23,45 @@ def row_values(row: Mapping) -> dict[str, float]:
     return {key: value for key, value in row.items() if key not in (STAGE, EPOCH)}
 
 
-class TrialMetrics:
-    """What a researcher looks at after a run: `.df`, `.series_last`, `.plot()`."""
+def _frame_rows(df: pd.DataFrame) -> list[dict]:
+    """Rows of a DataFrame in our layout (indexed by stage and epoch) or in PyTorch Hyperlight's flat one."""
+    if STAGE in df.index.names:
+        records = df.reset_index().to_dict("records")
+        return [{STAGE: str(r[STAGE]), EPOCH: int(r[EPOCH]), **row_values(r)} for r in records]
+    return [{STAGE: stage, EPOCH: epoch, **values} for stage, epoch, values in flat_records(df)]
 
-    def __init__(self, rows: Iterable[Mapping]) -> None:
-        df = pd.DataFrame(list(rows))
+
+class LastValues(pd.Series):
+    """`series_last`: keyed as logged (`val_acc_epoch`); PyTorch Hyperlight's `val_acc` looks up the same value.
+
+    Only lookups (`[]`, `get`, `in`) take both spellings, so tables and manifests list each value once.
+    """
+
+    @property
+    def _constructor(self):
+        return pd.Series  # what pandas derives from it is a plain Series
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._logged(key))
+
+    def __contains__(self, key) -> bool:
+        return super().__contains__(self._logged(key))
+
+    def _logged(self, key):
+        if isinstance(key, list):
+            return [self._logged(k) for k in key]
+        return logged_name(key) if isinstance(key, str) else key
+
+
+class TrialMetrics(CurvesView):
+    """What a researcher looks at after a run: `.df`, `.series_last`, `.plot()`, `.show_report()`.
+
+    Built from rows (what the progress callback records) or from a DataFrame: `.df` itself, or one in
+    PyTorch Hyperlight's flat layout, which `.flat_df` gives back.
+    """
+
+    def __init__(self, rows: Iterable[Mapping] | pd.DataFrame) -> None:
+        df = pd.DataFrame(_frame_rows(rows) if isinstance(rows, pd.DataFrame) else list(rows))
         if df.empty:
             df = pd.DataFrame(columns=[STAGE, EPOCH])
         df[STAGE] = pd.Categorical(df[STAGE], categories=STAGES, ordered=True)
@@ -49,6 +73,11 @@ class TrialMetrics:
         return self.df.xs(stage, level=STAGE)
 
     @property
+    def flat_df(self) -> pd.DataFrame:
+        """The table in PyTorch Hyperlight's layout: columns stage, epoch, stage-list, `val_acc`..."""
+        return to_flat(self.df)
+
+    @property
     def series_last(self) -> pd.Series:
         """The last observed value of every metric, named as logged (Reval as `reval_*`)."""
         values = {}
@@ -57,31 +86,4 @@ class TrialMetrics:
             if not observed.empty:
                 last = observed.iloc[-1].dropna().to_dict()
                 values.update({report_name(stage, name): value for name, value in last.items()})
-        return pd.Series(values, dtype=float)
-
-    def plot(self, ncols: int = 3) -> Figure:
-        """One panel per metric; the Figure is returned so notebooks show it and scripts save it.
-
-        matplotlib loads here, not at import: Ray workers import this module and never plot.
-        """
-        from matplotlib.figure import Figure
-        from matplotlib.ticker import MaxNLocator
-
-        columns = list(self.df.columns)
-        ncols = max(1, min(ncols, len(columns)))
-        nrows = max(1, math.ceil(len(columns) / ncols))
-        fig = Figure(figsize=(5 * ncols, 3.6 * nrows), layout="constrained")
-        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        for ax, column in zip(axes, columns, strict=False):
-            for stage in self.df.index.get_level_values(STAGE).unique():
-                series = self.stage(stage)[column].dropna()
-                if not series.empty:
-                    ax.plot(series.index, series.values, label=stage, **_STYLE[stage])
-            ax.set_title(column)
-            ax.set_xlabel(EPOCH)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.grid(alpha=0.3)
-            ax.legend()
-        for ax in axes[len(columns) :]:
-            ax.set_visible(False)
-        return fig
+        return LastValues(values, dtype=float)

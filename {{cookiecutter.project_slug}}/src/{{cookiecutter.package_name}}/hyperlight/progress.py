@@ -1,22 +1,31 @@
-"""Per-epoch metrics: collected from Lightning, printed as a table, flushed to CSV."""
+"""Per-epoch metrics: collected from Lightning, shown as a table (in place in a notebook), flushed to CSV."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import pandas as pd
 from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.trainer.states import TrainerFn
 from tabulate import tabulate
 
+from .display import LiveOutput, figure_image, in_notebook
 from .metric_names import REVAL, STAGES, TEST, TRAIN, VAL
 from .metrics import EPOCH, STAGE, TrialMetrics, metric_row, row_values
+
+# In a notebook, redrawing the live plot may take at most this share of the run's time (a redraw costs
+# 0.2-0.5 s): slow epochs get a fresh plot each, fast ones every few. The last view is always drawn.
+PLOT_TIME_SHARE = 0.25
 
 
 class MetricsProgress(Callback):
     """Reads epoch metrics where Lightning has them ready, so nothing is recomputed.
 
     The table is plain text (no carriage returns), so it reads the same in a terminal
-    and in a log file; the CSV is rewritten after every epoch so a crash loses nothing.
+    and in a log file. In a notebook one table of every row so far, and the plot beside it,
+    are redrawn in place instead, as PyTorch Hyperlight did, so the cell does not scroll.
+    The CSV is rewritten after every epoch so a crash loses nothing.
     Subclasses act on each finished epoch through `on_epoch_recorded`.
     """
 
@@ -27,6 +36,9 @@ class MetricsProgress(Callback):
         # Epoch the re-validation and test rows are filed under: the best checkpoint's.
         self.eval_epoch = 0
         self._pending_epoch: int | None = None
+        self._live: tuple[LiveOutput, LiveOutput] | None = None  # the notebook's table and plot, once shown
+        self._next_plot = 0.0  # time.monotonic() after which the live plot is redrawn
+        self._printed_lines = 0  # of the terminal's epoch table: each epoch prints only its new rows
 
     def on_epoch_recorded(self, trainer: Trainer, epoch: int, final: bool) -> None:
         """Called once an epoch's Train and Val rows are in `rows`; `final` on the run's last epoch."""
@@ -45,7 +57,7 @@ class MetricsProgress(Callback):
         if trainer.sanity_checking:
             return
         if trainer.state.fn == TrainerFn.VALIDATING:
-            self._print(self._record(trainer, REVAL, self.eval_epoch))
+            self._print(self._record(trainer, REVAL, self.eval_epoch), last=False)
         else:
             self._record(trainer, VAL, trainer.current_epoch)
 
@@ -68,21 +80,60 @@ class MetricsProgress(Callback):
             return
         epoch, self._pending_epoch = self._pending_epoch, None
         self._record(trainer, TRAIN, epoch)
-        self._print(*self.epoch_rows(epoch))
+        self._print(*self.epoch_rows(epoch), last=final)
         self._flush()
         self.on_epoch_recorded(trainer, epoch, final)
 
     def on_test_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        self._print(self._record(trainer, TEST, self.eval_epoch))
+        self._print(self._record(trainer, TEST, self.eval_epoch), last=True)
         self._flush()
 
-    def _print(self, *rows: dict) -> None:
+    def _print(self, *rows: dict, last: bool) -> None:
+        """In a terminal, one growing table of the epochs, then a summary of the best epoch after the test;
+        in a notebook, all rows so far, in place.
+
+        last: no rows follow soon (the training's last epoch, the test), so the plot must catch up.
+        """
         if not self.print_tables:
             return
-        names = sorted({name for row in rows for name in row_values(row)})
-        table = [[row[EPOCH], row[STAGE], *(row.get(name) for name in names)] for row in rows]
-        print("\n" + tabulate(table, headers=[EPOCH, STAGE, *names], floatfmt=".4f"), flush=True)
+        if in_notebook():
+            self._show_in_place(last)
+        elif rows and rows[-1][STAGE] == TEST:
+            best = [row for row in self.rows if row[STAGE] == VAL and row[EPOCH] == self.eval_epoch]
+            summary = [*best, *(row for row in self.rows if row[STAGE] in (REVAL, TEST))]
+            print(f"\nBest epoch {self.eval_epoch}, re-validated and tested:\n" + _table(summary), flush=True)
+        elif rows and rows[-1][STAGE] != REVAL:  # the re-validation waits for the summary
+            lines = _table(sorted((r for r in self.rows if r[STAGE] in (TRAIN, VAL)), key=_table_order)).splitlines()
+            print("\n".join(["", *lines] if not self._printed_lines else lines[self._printed_lines :]), flush=True)
+            self._printed_lines = len(lines)
+
+    def _show_in_place(self, last: bool) -> None:
+        if self._live is None:
+            self._live = (LiveOutput(), LiveOutput())
+        table, plot = self._live
+        rows = sorted(self.rows, key=_table_order)
+        table.show(pd.DataFrame(rows, columns=[EPOCH, STAGE, *_metric_names(rows)]).set_index([EPOCH, STAGE]))
+        started = time.monotonic()
+        if last or started >= self._next_plot:
+            plot.show(figure_image(TrialMetrics(self.rows).plot()))
+            self._next_plot = started + (time.monotonic() - started) / PLOT_TIME_SHARE
 
     def _flush(self) -> None:
         if self.csv_path is not None:
             TrialMetrics(self.rows).df.to_csv(self.csv_path)
+
+
+def _table_order(row: dict) -> tuple:
+    """Epochs in order, Train before Val in each, then the re-validation and test of the best epoch."""
+    return row[STAGE] in (REVAL, TEST), row[EPOCH], STAGES.index(row[STAGE])
+
+
+def _table(rows: list[dict]) -> str:
+    names = _metric_names(rows)
+    table = [[row[EPOCH], row[STAGE], *(row.get(name) for name in names)] for row in rows]
+    return tabulate(table, headers=[EPOCH, STAGE, *names], floatfmt=".4f")
+
+
+def _metric_names(rows: list[dict]) -> list[str]:
+    """The table's metric columns: every name the rows hold, sorted."""
+    return sorted({name for row in rows for name in row_values(row)})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 
@@ -12,12 +11,28 @@ from .metrics import TrialMetrics
 METRICS_FILE, PLOT_FILE = "metrics.csv", "plot.png"
 
 
-def create_run_dir(results_dir: str | Path, experiment_id: str, kind: str = "") -> Path:
-    """A fresh folder per run; mkdtemp makes it atomically, so runs never overwrite each other."""
+def check_run_name(name: str | None) -> None:
+    """A run name becomes part of a folder name: one plain path component."""
+    if name is not None and (not isinstance(name, str) or name in ("", ".", "..") or Path(name).name != name):
+        raise ConfigError(f"run_name must be a folder name without '/', such as 'baseline', got {name!r}")
+
+
+def create_run_dir(results_dir: str | Path, experiment_id: str, prefix: str = "") -> Path:
+    """A fresh folder per run, `<prefix><date>-<time>`, with `-2`, `-3`... when that one exists.
+
+    Each name is claimed by an atomic mkdir, as mkdtemp does, so runs never overwrite each other.
+    """
     experiment_dir = Path(results_dir) / experiment_id
+    stamp, attempt = prefix + time.strftime("%Y%m%d-%H%M%S"), 1
     try:
         experiment_dir.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=time.strftime(f"{kind}%Y%m%d-%H%M%S-"), dir=experiment_dir))
+        while True:
+            run_dir = experiment_dir / (stamp if attempt == 1 else f"{stamp}-{attempt}")
+            try:
+                run_dir.mkdir()
+                return run_dir
+            except FileExistsError:
+                attempt += 1
     except OSError as error:
         raise ConfigError(f"results_dir: cannot create a run folder in {experiment_dir}: {error.strerror}") from None
 

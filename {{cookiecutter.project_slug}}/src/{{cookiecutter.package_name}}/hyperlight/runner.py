@@ -3,42 +3,59 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
+from lightning.pytorch.loggers import Logger
 
+from .comparison import RunComparison
+from .manifest import RUN_NAME
 from .single_trial import run_single_trial
+from .user_loggers import LoggerFactory
 
 
 class Runner:
-    """Holds what every run of an experiment shares: the data function and the callbacks.
+    """Holds what every run of an experiment shares: the data function, callbacks, loggers, and the runs so far.
 
     Data comes as a function and the model as a class, never as live objects, so
-    each run (and later each Ray worker) builds its own.
+    each run (and later each Ray worker) builds its own. Every finished run joins this
+    session's comparison: `get_metrics()` and `show_metric_report()`.
     """
 
     def __init__(
         self,
         configure_dataloaders: Callable[..., dict],
         pl_callbacks: Sequence[pl.Callback] | None = None,
+        pl_loggers: Sequence[Logger | LoggerFactory] | None = None,
         experiment_id: str | None = None,
     ) -> None:
         self.configure_dataloaders = configure_dataloaders
         self.pl_callbacks = list(pl_callbacks or [])
+        self.pl_loggers = list(pl_loggers or [])
         self.experiment_id = experiment_id or "default"
+        self.comparison = RunComparison()
 
     def run_single_trial(
-        self, lmodule_class: type[pl.LightningModule], config: dict[str, Any], extra_config: dict[str, Any]
+        self,
+        lmodule_class: type[pl.LightningModule],
+        config: dict[str, Any],
+        extra_config: dict[str, Any],
+        run_name: str | None = None,
     ) -> dict[str, Any]:
         """Train, reload the best checkpoint, re-validate and test it; see `single_trial.run_single_trial`."""
-        return run_single_trial(
+        result = run_single_trial(
             self.configure_dataloaders,
             lmodule_class,
             config,
             extra_config,
             pl_callbacks=self.pl_callbacks,
+            pl_loggers=self.pl_loggers,
             experiment_id=self.experiment_id,
+            run_name=run_name,
         )
+        self.comparison.add(result[RUN_NAME], result["metrics"], result["results_dir"])
+        return result
 
     def run_hyper_opt(
         self,
@@ -48,16 +65,49 @@ class Runner:
         resume: bool | str = False,
         address: str | None = None,
     ) -> dict[str, Any]:
-        """Search with Ray Tune, then re-validate and test the best trial; see `search.hyper_opt.run_hyper_opt`."""
+        """Search with Ray Tune, then re-validate and test the best trial; see `search.hyper_opt.run_hyper_opt`.
+
+        The best trial joins the comparison under the search's run name, its folder's name.
+        """
         from .search.hyper_opt import run_hyper_opt  # Ray loads only when a search runs
 
-        return run_hyper_opt(
+        result = run_hyper_opt(
             self.configure_dataloaders,
             lmodule_class,
             search_space_config,
             extra_config,
             pl_callbacks=self.pl_callbacks,
+            pl_loggers=self.pl_loggers,
             experiment_id=self.experiment_id,
             resume=resume,
             address=address,
         )
+        self.comparison.add(Path(result["results_dir"]).name, result["metrics"], result["results_dir"])
+        return result
+
+    def get_metrics(self, keep_train_val_only: bool = False) -> dict[str, Any]:
+        """This session's runs: `["run_x_last_metric_df"]`, a row of last values per run, and
+        `["epoch_x_stage_run_metric"]`, their merged curves (`.df` by run, stage and epoch; `.plot()`).
+
+        keep_train_val_only: leave the re-validation and test points out of the curves.
+        """
+        return self.comparison.metrics(keep_train_val_only)
+
+    def show_metric_report(
+        self,
+        sort_by: Sequence[str] = (),
+        path: str | Path | None = None,
+        figsize: tuple[float, float] | None = None,
+        keep_train_val_only: bool = False,
+        sort_by_metric_list: Sequence[str] = (),
+        **plot_kwargs,
+    ) -> None:
+        """The runs' last values, best first by `sort_by`, then all their curves overlaid, a panel per metric.
+
+        Each sort metric goes its own way: losses and errors ascending, scores descending
+        (`metric_modes.metric_mode`). In a notebook both render inline; the plot is saved to `path`,
+        or, outside a notebook, to `comparison.png` in the experiment folder.
+        sort_by_metric_list: PyTorch Hyperlight's name for sort_by.
+        """
+        sort_by = [*sort_by, *sort_by_metric_list]
+        self.comparison.show_report(sort_by, path, figsize, keep_train_val_only, **plot_kwargs)

@@ -38,6 +38,7 @@ def _optional(rule: Rule) -> Rule:
 
 
 COUNT = Rule(lambda v: is_int(v, 0), "an integer >= 0")
+FLAG = Rule(lambda v: isinstance(v, bool), "True or False")
 POSITIVE = Rule(lambda v: is_int(v, 1), "an integer >= 1")
 TEXT = Rule(lambda v: isinstance(v, str) and bool(v), "a non-empty string")
 REPORTED_METRICS = Rule(
@@ -81,7 +82,10 @@ class Settings:
     n_workers: int | None = _setting(
         None, _optional(COUNT), "DataLoader worker processes; None: int(cpu_per_trial) if that is set, else 0"
     )
-    fast_dev_run: bool = _setting(False, Rule(lambda v: isinstance(v, bool), "True or False"), "1 epoch of 2 batches")
+    fast_dev_run: bool = _setting(False, FLAG, "1 epoch of 2 batches")
+    verbose: bool = _setting(
+        False, FLAG, "also show what the console hides: Lightning's model summary and tips, Ray's start-up log"
+    )
     results_dir: str = _setting("results", TEXT, "runs go to `<results_dir>/<experiment_id>/<run>/`")
     wandb_project: str | None = _setting(None, _optional(TEXT), "W&B project; None: no W&B", (SCOPE_TRAIN,))
     storage_path: str | None = _setting(

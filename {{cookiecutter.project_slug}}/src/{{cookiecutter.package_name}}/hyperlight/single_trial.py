@@ -8,18 +8,21 @@ from typing import Any
 import lightning.pytorch as pl
 import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.loggers import Logger
 
 from . import tracking
 from .checks import BATCH_SIZE, check_config, check_loaders
+from .console import quiet_lightning
 from .evaluation import evaluate_checkpoint
-from .manifest import MANIFEST_FILE, SETTINGS_FIELD, record_run
+from .manifest import MANIFEST_FILE, RUN_NAME, SETTINGS_FIELD, record_run
 from .metric_names import VAL, table_column
 from .metrics import TrialMetrics
 from .progress import MetricsProgress
 from .ranking import pick_best
-from .results import METRICS_FILE, create_run_dir, print_results, save_metrics
+from .results import METRICS_FILE, check_run_name, create_run_dir, print_results, save_metrics
 from .settings import SCOPE_TRAIN, resolve_settings
-from .trainer_setup import best_checkpoint_callback, build_trainer, check_device, quiet_lightning, with_schedule
+from .trainer_setup import best_checkpoint_callback, build_trainer, check_device, with_schedule
+from .user_loggers import LoggerFactory, run_loggers
 
 
 def _device(trainer: pl.Trainer) -> str:
@@ -47,11 +50,20 @@ def run_single_trial(
     extra_config: Mapping[str, Any],
     pl_callbacks: Sequence[pl.Callback] = (),
     experiment_id: str = "default",
+    pl_loggers: Sequence[Logger | LoggerFactory] = (),
+    run_name: str | None = None,
 ) -> dict[str, Any]:
-    """Validate everything cheap first, then train; on failure the manifest says why."""
+    """Validate everything cheap first, then train; on failure the manifest says why.
+
+    run_name: names the run in its folder (`<run_name>-<date>-<time>`), manifest and tracker;
+    by default the run is named like its folder, `<LightningModule class>-<date>-<time>`.
+    pl_loggers: Lightning loggers (each run gets a deep copy) or functions of the run's folder returning one.
+    """
     check_config(config)
     settings = resolve_settings(extra_config)
     check_device(settings.gpus)
+    check_run_name(run_name)
+    tracking.check_tracking(settings, pl_loggers)
     if settings.seed is not None:
         pl.seed_everything(settings.seed, workers=True)
     loaders = configure_dataloaders(config[BATCH_SIZE], n_workers=settings.n_workers)
@@ -59,30 +71,30 @@ def run_single_trial(
     train_loader, val_loader = loaders[settings.train_loader_name], loaders[settings.val_loader_name]
     config = with_schedule(config, settings, len(train_loader))
 
-    run_dir = create_run_dir(settings.results_dir, experiment_id)
+    run_dir = create_run_dir(settings.results_dir, experiment_id, prefix=f"{run_name or lmodule_class.__name__}-")
+    run_name = run_name or run_dir.name
     progress = MetricsProgress(csv_path=run_dir / METRICS_FILE)
-    fields = {"seed": settings.seed, "config": config, SETTINGS_FIELD: settings.in_scope(SCOPE_TRAIN)}
-    with record_run(run_dir, **fields) as manifest:
-        loggers = []
-        try:
-            loggers = tracking.build_loggers(settings, run_dir, config)
-            checkpoint = best_checkpoint_callback(run_dir, settings)
-            trainer = build_trainer(config, settings, run_dir, pl_callbacks, loggers, [checkpoint, progress])
-            manifest.update(device=_device(trainer))
-            with quiet_lightning():
-                trainer.fit(lmodule_class(config), train_loader, val_loader)
-                progress.eval_epoch = _best_epoch(TrialMetrics(progress.rows), checkpoint)
-                lmodule_best = evaluate_checkpoint(
-                    trainer, lmodule_class, config, checkpoint.best_model_path, loaders, settings
-                )
-        except BaseException:
-            if progress.rows:  # keep what the finished epochs produced
-                save_metrics(run_dir, TrialMetrics(progress.rows))
-            raise
-        finally:
-            tracking.finish(loggers)
-        metrics = TrialMetrics(progress.rows)
-        csv_path, png_path = save_metrics(run_dir, metrics)
+    fields = {RUN_NAME: run_name, "seed": settings.seed, "config": config}
+    with record_run(run_dir, **fields, **{SETTINGS_FIELD: settings.in_scope(SCOPE_TRAIN)}) as manifest:
+        with tracking.wandb_run(settings, run_dir, experiment_id, config, SCOPE_TRAIN, name=run_name) as tracked:
+            try:
+                loggers = tracked.loggers + run_loggers(pl_loggers, run_dir)
+                checkpoint = best_checkpoint_callback(run_dir, settings)
+                trainer = build_trainer(config, settings, run_dir, pl_callbacks, loggers, [checkpoint, progress])
+                manifest.update(device=_device(trainer))
+                with quiet_lightning():
+                    trainer.fit(lmodule_class(config), train_loader, val_loader)
+                    progress.eval_epoch = _best_epoch(TrialMetrics(progress.rows), checkpoint)
+                    lmodule_best = evaluate_checkpoint(
+                        trainer, lmodule_class, config, checkpoint.best_model_path, loaders, settings
+                    )
+            except BaseException:
+                if progress.rows:  # keep what the finished epochs produced
+                    save_metrics(run_dir, TrialMetrics(progress.rows))
+                raise
+            metrics = TrialMetrics(progress.rows)
+            csv_path, png_path = save_metrics(run_dir, metrics)
+            tracked.log_image(png_path)
         manifest.update(
             best_epoch=progress.eval_epoch,
             best_checkpoint=checkpoint.best_model_path,
@@ -91,6 +103,7 @@ def run_single_trial(
     files = {"plot": png_path, "metrics": csv_path, "manifest": run_dir / MANIFEST_FILE}
     print_results(f"Best epoch: {progress.eval_epoch}. Results: {run_dir.resolve()}", files)
     return {
+        RUN_NAME: run_name,
         "lmodule_best": lmodule_best,
         "best_epoch": progress.eval_epoch,
         "trainer": trainer,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import copy
-import logging
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 
 from .checks import MAX_EPOCHS
+from .console import DelayedProgressBar, quiet_lightning
 from .errors import ConfigError
 from .guard import FiniteLossGuard, MetricNamesGuard
 from .settings import Settings
@@ -24,34 +23,6 @@ from .settings import Settings
 FAST_DEV_BATCHES = 2
 # Added to the config before the module is built: LR schedules need them before training starts.
 STEPS_PER_EPOCH, TRAIN_STEPS = "n_steps_per_epoch", "n_train_steps"
-# Lightning hints that do not apply to small in-memory data and would drown the epoch table.
-QUIET_WARNINGS = (
-    r".*does not have many workers.*",
-    r".*is smaller than the logging interval.*",
-    r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",
-    # Evaluation Trainers restore weights only; the training callbacks have nothing left to do.
-    r".*callbacks used to create the checkpoint need to be provided.*",
-)
-
-
-@contextmanager
-def quiet_lightning(info: bool = True) -> Iterator[None]:
-    """Hide the hints above; with info=False also Lightning's banners (devices, tips, restores).
-
-    Searches start a Trainer per trial and per evaluation: their banners repeat what the
-    single trial already told the user once.
-    """
-    lightning_logger = logging.getLogger("lightning.pytorch")
-    level = lightning_logger.level
-    with warnings.catch_warnings():
-        for pattern in QUIET_WARNINGS:
-            warnings.filterwarnings("ignore", pattern)
-        if not info:
-            lightning_logger.setLevel(logging.WARNING)
-        try:
-            yield
-        finally:
-            lightning_logger.setLevel(level)
 
 
 def device_kwargs(gpus: int) -> dict[str, Any]:
@@ -113,26 +84,31 @@ def build_trainer(
             check_on_train_epoch_end=False,
         ),
         *own_callbacks,
+        *([DelayedProgressBar()] if sys.stdout.isatty() else []),
     ]
     fast = settings.fast_dev_run
     limits = {f"limit_{stage}_batches": FAST_DEV_BATCHES for stage in ("train", "val", "test")} if fast else {}
     clip = config.get("gradient_clip_val") or None
-    return Trainer(
-        **device_kwargs(settings.gpus),
-        **limits,
-        precision=settings.ptl_precision,
-        max_epochs=_epochs(config, settings),
-        # The grace period: early stopping may fire, but the run goes on until min_epochs.
-        min_epochs=None if fast else settings.ptl_early_stopping_grace_period or None,
-        gradient_clip_val=clip,
-        deterministic=settings.seed is not None,
-        callbacks=callbacks,
-        logger=loggers or False,
-        log_every_n_steps=max(1, min(50, config[STEPS_PER_EPOCH])),
-        enable_progress_bar=False,
-        default_root_dir=run_dir,
-        **trainer_kwargs,
-    )
+    # The Trainer advertises a logger service as it is built; `verbose` lets it.
+    with nullcontext() if settings.verbose else quiet_lightning():
+        return Trainer(
+            **device_kwargs(settings.gpus),
+            **limits,
+            precision=settings.ptl_precision,
+            max_epochs=_epochs(config, settings),
+            # The grace period: early stopping may fire, but the run goes on until min_epochs.
+            min_epochs=None if fast else settings.ptl_early_stopping_grace_period or None,
+            gradient_clip_val=clip,
+            deterministic=settings.seed is not None,
+            callbacks=callbacks,
+            logger=loggers or False,
+            log_every_n_steps=max(1, min(50, config[STEPS_PER_EPOCH])),
+            # A bar only in a terminal, and only once an epoch has run a few seconds (tables come first).
+            enable_progress_bar=sys.stdout.isatty(),
+            enable_model_summary=settings.verbose,
+            default_root_dir=run_dir,
+            **trainer_kwargs,
+        )
 
 
 def with_schedule(config: dict[str, Any], settings: Settings, n_batches: int) -> dict[str, Any]:

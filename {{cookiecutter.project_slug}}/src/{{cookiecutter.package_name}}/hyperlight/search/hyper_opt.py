@@ -11,22 +11,26 @@ import lightning.pytorch as pl
 import ray
 
 from ..checks import check_loaders
+from ..console import quiet_lightning
 from ..errors import SearchInterruptedError
 from ..evaluation import evaluate_checkpoint, evaluation_trainer
 from ..manifest import SETTINGS_FIELD, record_run
 from ..metrics import TrialMetrics
 from ..progress import MetricsProgress
-from ..results import METRICS_FILE, create_run_dir, print_results, save_metrics
+from ..results import METRICS_FILE, PLOT_FILE, print_results, save_metrics
 from ..settings import SCOPE_TUNE, Settings
-from ..trainer_setup import check_device, quiet_lightning
-from . import setup
+from ..tracking import check_tracking
+from ..trainer_setup import check_device
+from ..trial_tables import TRIALS_FILE
+from ..user_loggers import LoggerFactory
+from . import folders, setup
 from .checks import check_cluster_address, check_storage, search_settings
+from .plots import save_search_plots
 from .ray_session import cluster_address, init_ray
 from .results import ERROR, STATUS_COLUMN, best_result, best_trial_checkpoint, trial_curves, trials_frame
 from .start_line import start_line_for
 from .trial import CHECKPOINT_FILE, trial_config
-
-TRIALS_FILE = "trials.csv"
+from .wandb_runs import log_best, search_tracking
 
 
 def _report_failures(trials) -> None:
@@ -53,18 +57,6 @@ def _evaluate(best: ray.tune.Result, settings: Settings, loaders, lmodule_class,
     return lmodule_best, best_epoch, TrialMetrics(progress.rows)
 
 
-def _start(settings: Settings, experiment_id: str, resumed: tuple[Path, dict] | None):
-    """The settings, the local folder and the manifest fields of a new search, or of the one to resume."""
-    if resumed is None:
-        run_dir = create_run_dir(settings.results_dir, experiment_id, kind=setup.SEARCH_PREFIX)
-        return settings, run_dir, {setup.EXPERIMENT_PATH: setup.experiment_path(settings, experiment_id, run_dir.name)}
-    run_dir, started = resumed
-    # A resumed search keeps the size and the metric it started with: Ray restores them too.
-    kept = {key: started[SETTINGS_FIELD][key] for key in setup.KEPT_ON_RESUME}
-    fields = {key: started[key] for key in (setup.EXPERIMENT_PATH, "started")}
-    return dataclasses.replace(settings, **kept), run_dir, fields
-
-
 def run_hyper_opt(
     configure_dataloaders: Callable[..., dict],
     lmodule_class: type[pl.LightningModule],
@@ -74,6 +66,7 @@ def run_hyper_opt(
     experiment_id: str = "default",
     resume: bool | str = False,
     address: str | None = None,
+    pl_loggers: Sequence[LoggerFactory] = (),
 ) -> dict[str, Any]:
     """Search, then hand back the best trial already re-validated and tested.
 
@@ -81,8 +74,10 @@ def run_hyper_opt(
     resume) runs before Ray starts and before a results folder is made.
     resume: True continues the search of this experiment that ran last, a path (its folder) that one.
     address: a Ray cluster to join (RAY_ADDRESS works too); by default Ray starts locally.
+    pl_loggers: functions of a trial's folder returning a Lightning logger. W&B runs: see `wandb_runs`.
     """
     settings = search_settings(extra_config, search_space_config)
+    check_tracking(settings, pl_loggers, search=True)  # W&B warns here, not from every trial
     check_device(settings.gpus)  # the driver re-validates and tests the best trial on it
     # Built now for the final evaluation, and a data function that breaks fails before Ray starts.
     loaders = configure_dataloaders(settings.batch_size_main, n_workers=settings.n_workers)
@@ -96,10 +91,10 @@ def run_hyper_opt(
         local_cpus, local_gpus = setup.local_resources()
         setup.concurrency(settings, local_cpus, local_gpus, on_cluster=False)
     check_storage(settings.storage_path)
-    resumed = setup.search_to_resume(settings.results_dir, experiment_id, resume) if resume else None
+    resumed = folders.search_to_resume(settings.results_dir, experiment_id, resume) if resume else None
 
-    init_ray(address, num_cpus=local_cpus)  # a local Ray sees the CPUs just checked
-    settings, run_dir, fields = _start(settings, experiment_id, resumed)
+    init_ray(address, num_cpus=local_cpus, verbose=settings.verbose)  # a local Ray sees the CPUs just checked
+    settings, run_dir, fields = folders.start(settings, experiment_id, resumed)
     if settings.max_failures is None:  # on this machine a failure is the code's: retrying it only costs time
         settings = dataclasses.replace(settings, max_failures=3 if on_cluster else 0)
     resources = ray.cluster_resources()
@@ -107,16 +102,21 @@ def run_hyper_opt(
     # A resumed search may have fewer trials left than slots, so only a new one lines up its workers.
     start_line = None if resume else start_line_for(min(max_concurrent, settings.n_samples))
     trial_settings = dataclasses.replace(settings, gpus=1 if settings.gpu_per_trial > 0 else 0)
-    trainable = setup.trainable(configure_dataloaders, lmodule_class, trial_settings, pl_callbacks, start_line)
-    path = fields[setup.EXPERIMENT_PATH]
+    path = fields[folders.EXPERIMENT_PATH]
+    search = search_tracking(settings, path)
+    trainable = setup.trainable(
+        configure_dataloaders, lmodule_class, trial_settings, pl_callbacks, start_line, pl_loggers, search
+    )
     if resume:
         tuner = setup.restored_tuner(trainable, path)
     else:
         tuner = setup.new_tuner(trainable, search_space_config, settings, path, max_concurrent)
     with record_run(run_dir, **fields, **{SETTINGS_FIELD: settings.in_scope(SCOPE_TUNE)}) as manifest:
         grid = tuner.fit()
+        save_search_plots(run_dir, grid, search_space_config, settings)
         outcome = _summarize(grid, setup.searched_keys(search_space_config), settings, loaders, lmodule_class, run_dir)
         best = outcome.pop("best")
+        log_best(settings, run_dir, search.group, best.config, outcome["metrics_last"], run_dir / PLOT_FILE)
         manifest.update(best_trial=best.path, best_epoch=outcome["best_epoch"], best_config=best.config)
         manifest.update(metrics_last=outcome["metrics_last"].to_dict())
     return outcome

@@ -30,20 +30,20 @@ def cluster_address(address: str | None) -> str | None:
     return address or os.environ.get("RAY_ADDRESS") or None
 
 
-def init_ray(address: str | None = None, num_cpus: int | None = None) -> None:
+def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: bool = False) -> None:
     """Start or join Ray once; later calls in the same process reuse the connection.
 
     Without an address (or RAY_ADDRESS) Ray starts privately ("local"), so a stray
     `ray start` cluster on the same machine is never joined by accident. The dashboard
     stays off locally; on a cluster it is whatever `ray start` chose. `num_cpus` sizes a local
-    instance, so that it agrees with the checks made before it started.
+    instance, so that it agrees with the checks made before it started. `verbose` shows Ray's start-up log.
     """
     for name, value in TUNE_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     if ray.is_initialized():
         return
     address = cluster_address(address)
-    quiet = {"logging_level": logging.WARNING, "log_to_driver": True}
+    quiet = {"logging_level": logging.INFO if verbose else logging.WARNING, "log_to_driver": True}
     if address:
         try:
             ray.init(address=address, **quiet)

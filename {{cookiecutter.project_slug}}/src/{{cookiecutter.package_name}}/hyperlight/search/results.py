@@ -9,12 +9,12 @@ import pandas as pd
 from ray import tune
 
 from ..errors import SearchFailedError
-from ..metric_names import TRAIN, VAL
+from ..metric_names import TRAIN, VAL, is_epoch_metric
 from ..metrics import EPOCH, metric_row, row_values
 from ..ranking import best_value, pick_best
+from ..trial_tables import CONFIG_PREFIX, EPOCHS_COLUMN, ERROR_COLUMN, STATUS_COLUMN, TRIAL_COLUMN, best_column
 
 TERMINATED, ERROR, UNFINISHED = "TERMINATED", "ERROR", "UNFINISHED"  # Ray's words for a trial's end
-STATUS_COLUMN = "status"  # of trials.csv
 
 
 def _values(result: tune.Result, metric: str) -> pd.Series:
@@ -35,6 +35,11 @@ def error_summary(error: BaseException) -> str:
     return lines[-1] if lines else repr(error)
 
 
+def trial_id(result: tune.Result) -> str:
+    """Ray's id of a trial; from its folder name when the trial failed before reporting anything."""
+    return result.metrics.get("trial_id", result.path.rstrip("/").rsplit("/", 1)[-1])
+
+
 def _status(result: tune.Result) -> str:
     """A trial ended by error, ended otherwise (done), or was still unfinished when the driver stopped."""
     if result.error:
@@ -50,13 +55,13 @@ def trials_frame(grid: tune.ResultGrid, metric: str, mode: str, searched: list[s
         last = _values(result, metric).dropna()
         rows.append(
             {
-                "trial": result.metrics.get("trial_id", result.path.rstrip("/").rsplit("/", 1)[-1]),
-                **{f"config/{key}": result.config.get(key) for key in searched},
-                f"best_{metric}": trial_best(result, metric, mode),
+                TRIAL_COLUMN: trial_id(result),
+                **{CONFIG_PREFIX + key: result.config.get(key) for key in searched},
+                best_column(metric): trial_best(result, metric, mode),
                 f"last_{metric}": float(last.iloc[-1]) if not last.empty else math.nan,
-                "epochs": 0 if df is None or EPOCH not in df else int(df[EPOCH].nunique()),
+                EPOCHS_COLUMN: 0 if df is None or EPOCH not in df else int(df[EPOCH].nunique()),
                 STATUS_COLUMN: _status(result),
-                "error": error_summary(result.error) if result.error else "",
+                ERROR_COLUMN: error_summary(result.error) if result.error else "",
             }
         )
     return pd.DataFrame(rows)
@@ -85,3 +90,16 @@ def trial_curves(result: tune.Result) -> list[dict[str, Any]]:
     for record in df.to_dict("records"):
         rows += [metric_row(stage, int(record[EPOCH]), record) for stage in (TRAIN, VAL)]
     return [row for row in rows if row_values(row)]
+
+
+def curves_frame(grid: tune.ResultGrid) -> pd.DataFrame:
+    """Every epoch metric of every trial, one row per trial and epoch (trial_curves.csv); a resumed epoch once."""
+    frames = []
+    for result in grid:
+        df = result.metrics_dataframe
+        if df is not None and EPOCH in df:
+            df = df.drop_duplicates(EPOCH, keep="last")
+            metrics = [column for column in df.columns if is_epoch_metric(column)]
+            frames.append(df[[EPOCH, *metrics]].assign(**{TRIAL_COLUMN: trial_id(result)}))
+    curves = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[TRIAL_COLUMN, EPOCH])
+    return curves[[TRIAL_COLUMN, *(column for column in curves.columns if column != TRIAL_COLUMN)]]

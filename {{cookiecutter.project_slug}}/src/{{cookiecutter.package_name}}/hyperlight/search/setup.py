@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
@@ -14,51 +13,17 @@ from ray.actor import ActorHandle
 from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search.hyperopt import HyperOptSearch
 
+from ..display import in_notebook
 from ..errors import ConfigError
-from ..manifest import FINISHED, STATUS_FIELD, read_manifest
 from ..settings import Settings
+from ..user_loggers import LoggerFactory
 from .trial import train_trial
-
-RAY_FOLDER = "ray"  # Ray's experiment, inside the search's local folder
-SEARCH_PREFIX = "tune-"  # of a search's folder name under results/<experiment_id>/
-EXPERIMENT_PATH = "experiment_path"  # the manifest field that names Ray's experiment, to resume it
-KEPT_ON_RESUME = ("metric_to_optimize", "metric_opt_mode", "n_samples")  # settings a resumed search keeps
+from .wandb_runs import SearchTracking
 
 
 def searched_keys(search_space: Mapping[str, Any]) -> list[str]:
     """The keys Ray samples; the rest are constants every trial shares."""
     return [key for key, value in search_space.items() if isinstance(value, tune.search.sample.Domain)]
-
-
-def experiment_path(settings: Settings, experiment_id: str, name: str) -> str:
-    """Where Ray keeps a search: under the local results folder, a shared path, or s3:// / gs://.
-
-    Ray owns this folder and re-uploads it when resuming, so the runner's own summaries
-    live one level up, in the local search folder, never inside it.
-    """
-    root = settings.storage_path or settings.results_dir
-    root = root if "://" in root else str(Path(root).resolve())
-    return f"{root.rstrip('/')}/{experiment_id}/{name}/{RAY_FOLDER}"
-
-
-def search_to_resume(results_dir: str, experiment_id: str, resume: bool | str) -> tuple[Path, dict]:
-    """The local folder and the starting manifest of the search to continue: the newest one, or the one named."""
-    if resume is True:
-        pattern = f"{SEARCH_PREFIX}*/manifest.json"
-        manifests = sorted((Path(results_dir) / experiment_id).glob(pattern), key=os.path.getmtime)
-        if not manifests:
-            raise ConfigError(f"no search to resume under {Path(results_dir) / experiment_id}; run `tune` first")
-        run_dir = manifests[-1].parent
-    else:
-        run_dir = Path(resume)
-    started = read_manifest(run_dir)
-    if EXPERIMENT_PATH not in started:
-        raise ConfigError(f"--resume {run_dir}: not a search folder (no manifest.json naming a Ray experiment)")
-    if started.get(STATUS_FIELD) == FINISHED:
-        raise ConfigError(f"--resume {run_dir}: that search has finished; its results are in that folder")
-    if not tune.Tuner.can_restore(started[EXPERIMENT_PATH]):
-        raise ConfigError(f"--resume {run_dir}: {started[EXPERIMENT_PATH]} holds no Ray Tune search to resume")
-    return run_dir, started
 
 
 def local_resources() -> tuple[int, int]:
@@ -93,14 +58,18 @@ def trainable(
     settings: Settings,
     pl_callbacks: Sequence[pl.Callback],
     start_line: ActorHandle | None,
+    pl_loggers: Sequence[LoggerFactory],
+    search: SearchTracking,
 ):
-    """Ray ships the definitions once through its object store; each trial builds its own loaders."""
+    """Ray ships the definitions once through its object store; each trial builds its own loaders and loggers."""
     bound = tune.with_parameters(
         train_trial,
         configure_dataloaders=configure_dataloaders,
         lmodule_class=lmodule_class,
         settings=settings,
         pl_callbacks=list(pl_callbacks),
+        pl_loggers=list(pl_loggers),
+        search=search,
         start_line=start_line,
     )
     return tune.with_resources(bound, {"cpu": settings.cpu_per_trial, "gpu": settings.gpu_per_trial})
@@ -130,7 +99,8 @@ def new_tuner(
             checkpoint_score_attribute=metric,
             checkpoint_score_order=mode,
         ),
-        progress_reporter=tune.CLIReporter(
+        # In a notebook the table is redrawn in place, as the epoch tables are.
+        progress_reporter=(tune.JupyterNotebookReporter if in_notebook() else tune.CLIReporter)(
             metric_columns=list(settings.ray_metrics_to_show),
             parameter_columns=searched_keys(search_space),
             max_report_frequency=15,

@@ -16,12 +16,16 @@ from ray import tune
 from ray.actor import ActorHandle
 
 from ..checks import BATCH_SIZE
+from ..console import quiet_lightning
 from ..metric_names import report_name
 from ..metrics import EPOCH, STAGE, row_values
 from ..progress import MetricsProgress
 from ..settings import Settings
-from ..trainer_setup import build_trainer, quiet_lightning, with_schedule
+from ..tracking import TrackedRun
+from ..trainer_setup import build_trainer, with_schedule
+from ..user_loggers import LoggerFactory, run_loggers
 from .start_line import wait_at
+from .wandb_runs import SearchTracking, trial_run
 
 CHECKPOINT_FILE = "checkpoint.ckpt"
 FINISHED_MARK = "trial_finished"  # in the last checkpoint of a trial that ran to its end
@@ -42,9 +46,10 @@ class TuneReporter(MetricsProgress):
     rebuilds the curves from these reports.
     """
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], tracked: TrackedRun) -> None:
         super().__init__(csv_path=None, print_tables=False)  # Ray's progress table speaks for all trials
         self.config = config
+        self.tracked = tracked
         self._validated_dir: str | None = None
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
@@ -62,6 +67,7 @@ class TuneReporter(MetricsProgress):
             return
         if final:
             (Path(self._validated_dir) / FINISHED_MARK).touch()
+            self.tracked.finish(failed=False)  # now: Ray may end this process right after the last report
         report: dict[str, float] = {EPOCH: epoch}  # reports carry the epoch under the same key as rows
         for row in self.epoch_rows(epoch):
             report.update({report_name(row[STAGE], name): value for name, value in row_values(row).items()})
@@ -79,6 +85,20 @@ class TuneReporter(MetricsProgress):
         checkpoint[CONFIG_KEY] = self.config
 
 
+def trial_folder(experiment_path: str) -> Path:
+    """The trial's own folder in Ray's experiment: its W&B run and pl_loggers write there.
+
+    Ray's `get_trial_dir()` is a staging folder for a trial that reuses a worker, which Ray
+    does not copy back; on a local or shared experiment path the trial writes in place instead.
+    """
+    working = Path(tune.get_context().get_trial_dir())
+    if not experiment_path or "://" in experiment_path:
+        return working
+    folder = Path(experiment_path) / working.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def train_trial(
     config: dict[str, Any],
     *,
@@ -86,11 +106,15 @@ def train_trial(
     lmodule_class: type[pl.LightningModule],
     settings: Settings,
     pl_callbacks: Sequence[pl.Callback],
+    pl_loggers: Sequence[LoggerFactory],
+    search: SearchTracking,
     start_line: ActorHandle | None = None,
 ) -> None:
     """Ray's function trainable; `tune.with_parameters` binds everything but `config`.
 
     `settings` arrive merged by the driver, with `gpus` already set from gpu_per_trial.
+    Each trial is a W&B run (see `wandb_runs`) when wandb_project is set, and calls the pl_loggers
+    functions with its own folder.
     """
     wait_at(start_line)
     with ExitStack() as stack:
@@ -106,13 +130,15 @@ def train_trial(
         loaders = configure_dataloaders(config[BATCH_SIZE], n_workers=settings.n_workers)
         train_loader, val_loader = loaders[settings.train_loader_name], loaders[settings.val_loader_name]
         config = with_schedule(config, settings, len(train_loader))
-        trial_dir = Path(tune.get_context().get_trial_dir())
+        trial_dir = trial_folder(search.experiment_path)
+        tracked = stack.enter_context(trial_run(settings, trial_dir, search, config))
+        loggers = tracked.loggers + run_loggers(pl_loggers, trial_dir)
         with quiet_lightning(info=False):
-            reporter = TuneReporter(config)
+            reporter = TuneReporter(config, tracked)
             # Ray keeps the checkpoints the reporter hands it; Lightning's own would double the writes.
             trainer = build_trainer(
-                config, settings, trial_dir, pl_callbacks, [], [reporter],
-                enable_model_summary=False, enable_checkpointing=False,
+                config, settings, trial_dir, pl_callbacks, loggers, [reporter],
+                enable_checkpointing=False,
             )  # fmt: skip
             # weights_only=False: the trial's own checkpoint; its config may hold numpy or Path values.
             trainer.fit(lmodule_class(config), train_loader, val_loader, ckpt_path=ckpt_path, weights_only=False)

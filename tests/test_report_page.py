@@ -1,0 +1,83 @@
+"""`report` after a real `train` and `tune` in a baked project, opened from disk in headless Chromium.
+
+The page must show its run table, and every figure must load (naturalWidth > 0) with no request
+leaving the disk. A full-page screenshot is left in the test's tmp_path; its path is printed.
+
+Needs Debian's `chromium` and Playwright (requirements-dev.txt) to drive it; skipped without
+them, unless HYPERLIGHT_BROWSER_TEST_REQUIRED=1 (CI) turns the skip into a failure.
+"""
+
+import os
+import shutil
+import sys
+
+import pytest
+from test_baked_project_checks import run_in_project
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PACKAGE = "digits_research"  # of the default bake
+RUN_TIMEOUT_S = 600
+
+
+@pytest.fixture
+def chromium():
+    """A Chromium that Playwright drives: found before the slow bake, so a skip costs nothing."""
+    executable = shutil.which("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright, reason = None, "Playwright is not installed (pip install -r requirements-dev.txt)"
+    else:
+        reason = None if executable else "Debian's chromium is not installed (apt-get install chromium)"
+    if reason:
+        if os.environ.get("HYPERLIGHT_BROWSER_TEST_REQUIRED") == "1":
+            pytest.fail(f"HYPERLIGHT_BROWSER_TEST_REQUIRED=1, but {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _run(project, *args: str) -> str:
+    done = run_in_project([sys.executable, "-m", PACKAGE, *args], project, timeout=RUN_TIMEOUT_S)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_report_opens_from_disk_with_its_table_and_every_figure(bake, chromium, tmp_path, capsys):
+    project = bake()
+    results = tmp_path / "results"
+    where = ["--set", "gpus=0", f"results_dir={results}"]
+    _run(project, "train", "--fast-dev-run", *where)
+    _run(project, "tune", "--fast-dev-run", "--num-samples", "2", *where, "cpu_per_trial=1", "gpu_per_trial=0")
+    [experiment] = results.iterdir()
+    printed = _run(project, "report", str(experiment)).split()
+    html = experiment / "report" / "report.html"
+    assert printed == [str(html.parent.resolve() / "report.md"), str(html.resolve())]
+
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(html.resolve().as_uri(), wait_until="load")
+    screenshot = tmp_path / "report.png"
+    page.screenshot(path=screenshot, full_page=True)
+    with capsys.disabled():
+        print(f"\nscreenshot of the report page: {screenshot}")
+
+    runs = sorted(path.name for path in experiment.iterdir() if (path / "manifest.json").exists())
+    first_table = page.locator("table").first
+    assert first_table.is_visible()
+    assert all(run in first_table.inner_text() for run in runs) and len(runs) == 2
+    images = page.eval_on_selector_all("img", "imgs => imgs.map(img => [img.getAttribute('src'), img.naturalWidth])")
+    assert len(images) == 5, images  # the trial's curves; the search's best curves, trial curves, space, parallel
+    assert all(width > 0 and (html.parent / src).is_file() for src, width in images), images
+    assert all(url.startswith("file://") for url in requests), requests

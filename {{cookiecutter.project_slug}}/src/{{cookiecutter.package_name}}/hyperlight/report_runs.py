@@ -1,0 +1,138 @@
+"""The runs of an experiment as `report` finds them on disk: single trials and searches alike.
+
+A run is a folder holding manifest.json; a search is one whose folder holds trials.csv or
+carries the search prefix. Everything is read from files, so Ray is never imported.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import ConfigError
+from .manifest import MANIFEST_FILE, SETTINGS_FIELD, STATUS_FIELD, read_manifest
+from .metric_names import REVAL, TEST, VAL_PREFIX, is_epoch_metric, report_name, table_column
+from .ranking import pick_best
+from .trial_tables import SEARCH_PREFIX, TRIALS_FILE, SearchTables, read_search_tables
+
+# Manifest fields that single_trial.py and search/hyper_opt.py write, and settings keys read back here.
+STARTED_FIELD, ERROR_FIELD, BEST_EPOCH_FIELD = "started", "error", "best_epoch"
+CONFIG_FIELD, BEST_CONFIG_FIELD, METRICS_LAST_FIELD = "config", "best_config", "metrics_last"
+METRIC_KEY, MODE_KEY = "metric_to_optimize", "metric_opt_mode"
+
+
+@dataclass
+class RunFolder:
+    """One run's folder and its manifest."""
+
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def is_search(self) -> bool:
+        """A single trial records its config from the start; a search only its best config, at the end."""
+        prefixed = self.name.startswith(SEARCH_PREFIX) and CONFIG_FIELD not in self.manifest
+        return prefixed or (self.path / TRIALS_FILE).exists()
+
+    @property
+    def metric(self) -> str | None:
+        return self.manifest.get(SETTINGS_FIELD, {}).get(METRIC_KEY)
+
+    @property
+    def mode(self) -> str | None:
+        return self.manifest.get(SETTINGS_FIELD, {}).get(MODE_KEY)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """A single trial's config, or the best config of a search."""
+        return self.manifest.get(BEST_CONFIG_FIELD if self.is_search else CONFIG_FIELD) or {}
+
+    @property
+    def metrics_last(self) -> dict[str, float]:
+        return self.manifest.get(METRICS_LAST_FIELD) or {}
+
+    def reval_value(self) -> float:
+        """The re-validated optimized metric of the best checkpoint: what runs are compared by."""
+        if self.metric is None:
+            return math.nan
+        return float(self.metrics_last.get(report_name(REVAL, table_column(self.metric)), math.nan))
+
+    def search_tables(self) -> SearchTables:
+        return read_search_tables(self.path)
+
+
+def _read(run_dir: Path) -> RunFolder | None:
+    try:
+        return RunFolder(run_dir, read_manifest(run_dir))
+    except (OSError, ValueError):  # unreadable or not JSON: not a run this report can describe
+        return None
+
+
+def find_runs(experiment_dir: str | Path) -> list[RunFolder]:
+    """The runs in `experiment_dir` in the order they started; ConfigError when there is no such folder or no run."""
+    folder = Path(experiment_dir)
+    if not folder.is_dir():
+        raise ConfigError(f"{folder} is not a folder; pass a results/<experiment_id> folder")
+    runs = [run for path in sorted(folder.glob(f"*/{MANIFEST_FILE}")) if (run := _read(path.parent))]
+    if not runs:
+        raise ConfigError(
+            f"{folder} holds no runs (folders with {MANIFEST_FILE}); pass a results/<experiment_id> folder"
+        )
+    return sorted(runs, key=lambda run: (str(run.manifest.get(STARTED_FIELD, "")), run.name))
+
+
+def best_run(runs: list[RunFolder]) -> RunFolder | None:
+    """The best run by its re-validated metric, among the runs that optimize what the latest finished run did."""
+    scored = [run for run in runs if math.isfinite(run.reval_value())]
+    if not scored:
+        return None
+    latest = scored[-1]
+    peers = [run for run in scored if (run.metric, run.mode) == (latest.metric, latest.mode)]
+    return pick_best(peers, RunFolder.reval_value, latest.mode)
+
+
+def run_table(runs: list[RunFolder]) -> pd.DataFrame:
+    """One row per run: what it was, how it ended, and its re-validated and test metrics."""
+    names = sorted(
+        {table_column(key) for run in runs for key in run.metrics_last if is_epoch_metric(key, (VAL_PREFIX,))}
+    )
+    rows = []
+    for run in runs:
+        trials = len(run.search_tables().trials) if run.is_search else None
+        rows.append(
+            {
+                "run": run.name,
+                "kind": f"search of {trials} trials" if run.is_search else "single trial",
+                STATUS_FIELD: run.manifest.get(STATUS_FIELD),
+                STARTED_FIELD: str(run.manifest.get(STARTED_FIELD, ""))[:19].replace("T", " "),  # no time zone
+                METRIC_KEY: run.metric,
+                BEST_EPOCH_FIELD: run.manifest.get(BEST_EPOCH_FIELD),
+                **{
+                    f"{stage} {name}": run.metrics_last.get(report_name(stage, name), math.nan)
+                    for name in names
+                    for stage in (REVAL, TEST)
+                },
+            }
+        )
+    table = pd.DataFrame(rows)
+    return table.drop(columns=METRIC_KEY) if table[METRIC_KEY].nunique(dropna=False) == 1 else table
+
+
+def describe(run: RunFolder) -> str:
+    """One line on how a run went."""
+    facts = [f"{STATUS_FIELD}: {run.manifest.get(STATUS_FIELD)}", f"{STARTED_FIELD}: {run.manifest.get(STARTED_FIELD)}"]
+    if run.metric is not None:
+        facts.append(f"optimizing {run.metric} ({run.mode})")
+    if run.manifest.get(BEST_EPOCH_FIELD) is not None:
+        facts.append(f"best epoch: {run.manifest[BEST_EPOCH_FIELD]}")
+    if run.manifest.get(ERROR_FIELD):
+        facts.append(f"{ERROR_FIELD}: {run.manifest[ERROR_FIELD]}")
+    return "; ".join(facts)
