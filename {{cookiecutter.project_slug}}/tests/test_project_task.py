@@ -46,6 +46,9 @@ def test_tune_runs_the_project_task(tmp_path):
     assert "EXIT 0" in out, out[-3000:]
     [search] = tmp_path.glob("*/tune-*")
     assert (search / "trials.csv").read_text().count("TERMINATED") == 2
+    table = out[out.index("2 trials:") :].splitlines()[1:5]  # the closing table: a header, a rule, two trials
+    assert table[0].split()[0] == "trial" and "status" in table[0].split()
+    assert [line.split()[-1] for line in table[2:]] == ["TERMINATED", "TERMINATED"], table
 
 
 def test_config_builds_the_search_space_on_first_access_only():

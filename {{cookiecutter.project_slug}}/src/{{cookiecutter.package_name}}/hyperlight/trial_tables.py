@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tabulate import tabulate
 
 from .ranking import MODES, pick_best
 
@@ -29,6 +30,13 @@ LOG_FIELD = "log"  # in SPACE_FILE: True where a key was sampled on a log scale
 def best_column(metric: str) -> str:
     """The trials.csv column with each trial's best value of `metric`."""
     return f"best_{metric}"
+
+
+def trials_summary(trials: pd.DataFrame) -> str:
+    """The console's closing table of a search: each trial's searched values, best metric, epochs and status."""
+    shown = trials.drop(columns=[ERROR_COLUMN], errors="ignore")
+    shown = shown.rename(columns=lambda column: column.removeprefix(CONFIG_PREFIX))
+    return f"\n{len(trials)} trials:\n" + tabulate(shown, headers="keys", showindex=False, floatfmt=".4g")
 
 
 @dataclass

@@ -21,7 +21,7 @@ from ..results import METRICS_FILE, PLOT_FILE, print_results, save_metrics
 from ..settings import SCOPE_TUNE, Settings
 from ..tracking import check_tracking
 from ..trainer_setup import check_device
-from ..trial_tables import TRIALS_FILE
+from ..trial_tables import TRIALS_FILE, trials_summary
 from ..user_loggers import LoggerFactory
 from . import folders, setup
 from .checks import check_cluster_address, check_storage, search_settings
@@ -127,6 +127,7 @@ def _summarize(grid, searched, settings: Settings, loaders, lmodule_class, run_d
     metric, mode = settings.metric_to_optimize, settings.metric_opt_mode
     trials = trials_frame(grid, metric, mode, searched)
     trials.to_csv(run_dir / TRIALS_FILE, index=False)
+    print(trials_summary(trials))
     _report_failures(trials)
     if grid.num_terminated + grid.num_errors < max(len(grid), settings.n_samples):
         raise SearchInterruptedError(f"the search stopped early; continue it with --resume {run_dir}")

@@ -25,6 +25,9 @@ TUNE_ENVIRONMENT = {
 }
 
 
+AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
+
+
 def cluster_address(address: str | None) -> str | None:
     """The cluster to join: the one named, else RAY_ADDRESS, else None (start Ray locally)."""
     return address or os.environ.get("RAY_ADDRESS") or None
@@ -58,4 +61,11 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: b
         # or pytest's path edits (not only installed packages) resolve in trials too.
         path = os.pathsep.join(entry for entry in sys.path if entry)
         runtime_env = {"env_vars": {"PYTHONPATH": path}}
-        ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, runtime_env=runtime_env, **quiet)
+        # A private instance turns token auth on and says so each time; the line teaches nothing locally.
+        auth_logger = logging.getLogger(AUTH_LOGGER)
+        level = auth_logger.level
+        auth_logger.setLevel(logging.NOTSET if verbose else logging.ERROR)
+        try:
+            ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, runtime_env=runtime_env, **quiet)
+        finally:
+            auth_logger.setLevel(level)
