@@ -1,12 +1,16 @@
 """The settings reach the Lightning Trainer as documented."""
 
 import dataclasses
+import logging
+import sys
 
 import pytest
 import tiny_task
 import torch
+from lightning.pytorch.callbacks import ModelSummary
 
 from {{ cookiecutter.package_name }}.hyperlight import resolve_settings
+from {{ cookiecutter.package_name }}.hyperlight.console import PROGRESS_DELAY_S, DelayedProgressBar
 from {{ cookiecutter.package_name }}.hyperlight.trainer_setup import (
     best_checkpoint_callback,
     build_trainer,
@@ -55,3 +59,30 @@ def test_no_clipping_and_no_determinism_when_off(config, settings, tmp_path):
 
     assert trainer.gradient_clip_val is None
     assert not torch.are_deterministic_algorithms_enabled()
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_a_delayed_progress_bar_only_in_a_terminal_and_the_model_summary_only_when_verbose(
+    config, settings, tmp_path, monkeypatch, tty
+):
+    config.update(n_steps_per_epoch=8)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: tty)
+    trainer = build_trainer(config, settings, tmp_path, [], [], [])
+    [bar] = [cb for cb in trainer.callbacks if isinstance(cb, DelayedProgressBar)] or [None]
+    assert (bar is not None) is tty and trainer.progress_bar_callback is bar
+    if tty:
+        assert bar.init_train_tqdm().delay == PROGRESS_DELAY_S and bar.init_validation_tqdm().disable
+    summaries = [cb for cb in trainer.callbacks if isinstance(cb, ModelSummary)]
+    assert summaries == []
+    verbose = build_trainer(config, dataclasses.replace(settings, verbose=True), tmp_path, [], [], [])
+    assert [cb for cb in verbose.callbacks if isinstance(cb, ModelSummary)]
+
+
+def test_lightning_tips_are_hidden_unless_verbose(config, settings, tmp_path, caplog):
+    config.update(n_steps_per_epoch=8)
+    with caplog.at_level(logging.INFO, logger="lightning.pytorch"):
+        build_trainer(config, settings, tmp_path, [], [], [])
+        quiet = caplog.text
+        caplog.clear()
+        build_trainer(config, dataclasses.replace(settings, verbose=True), tmp_path, [], [], [])
+    assert "Tip:" in caplog.text and "Tip:" not in quiet
