@@ -112,3 +112,12 @@ def test_out_of_range_values_are_rejected(runner, config, extra_config, key, val
     with pytest.raises(ConfigError, match=message):
         runner.run_single_trial(tiny_task.LitTiny, config, extra_config)
     assert _no_run_started(extra_config)
+
+
+@pytest.mark.parametrize(
+    ("run_name", "message"), [("a/b", "must be a folder name without '/'"), ("tune-1", "names search folders")]
+)
+def test_bad_run_name_fails_before_any_folder_is_made(runner, config, extra_config, run_name, message):
+    with pytest.raises(ConfigError, match=message):
+        runner.run_single_trial(tiny_task.LitTiny, config, extra_config, run_name=run_name)
+    assert not Path(extra_config["results_dir"]).exists() or not any(Path(extra_config["results_dir"]).rglob("*"))

@@ -17,7 +17,8 @@ from .errors import ConfigError
 from .manifest import MANIFEST_FILE, SETTINGS_FIELD, STATUS_FIELD, read_manifest
 from .metric_names import REVAL, TEST, VAL_PREFIX, is_epoch_metric, report_name, table_column
 from .ranking import pick_best
-from .trial_tables import SEARCH_PREFIX, TRIALS_FILE, SearchTables, read_search_tables
+from .results import SEARCH_PREFIX
+from .trial_tables import TRIALS_FILE, SearchTables, read_search_tables
 
 # Manifest fields that single_trial.py and search/hyper_opt.py write, and settings keys read back here.
 STARTED_FIELD, ERROR_FIELD, BEST_EPOCH_FIELD = "started", "error", "best_epoch"

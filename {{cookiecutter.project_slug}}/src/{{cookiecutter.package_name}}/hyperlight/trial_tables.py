@@ -16,7 +16,6 @@ from tabulate import tabulate
 
 from .ranking import MODES, pick_best
 
-SEARCH_PREFIX = "tune-"  # of a search's folder name under results/<experiment_id>/
 TRIALS_FILE = "trials.csv"  # one row per trial: searched values, best metric, epochs, status
 CURVES_FILE = "trial_curves.csv"  # one row per trial and epoch: every epoch metric the trial reported
 SPACE_FILE = "search_space.json"  # how each searched key was sampled, so plots use its scale

@@ -11,9 +11,8 @@ from ray import tune
 
 from ..errors import ConfigError
 from ..manifest import FINISHED, RUN_NAME, SETTINGS_FIELD, STATUS_FIELD, read_manifest
-from ..results import create_run_dir
+from ..results import SEARCH_PREFIX, create_run_dir
 from ..settings import Settings
-from ..trial_tables import SEARCH_PREFIX
 
 RAY_FOLDER = "ray"  # Ray's experiment, inside the search's local folder
 EXPERIMENT_PATH = "experiment_path"  # the manifest field that names Ray's experiment, to resume it
