@@ -20,7 +20,7 @@ from .report_page import Page
 from .report_runs import RunFolder, best_run, describe, find_runs, run_table
 from .results import PLOT_FILE
 from .trial_plots import draw_search_plots
-from .trial_tables import CONFIG_PREFIX, ERROR_COLUMN, PARALLEL_PLOT, SPACE_PLOT, TRIAL_CURVES_PLOT
+from .trial_tables import ERROR_COLUMN, PARALLEL_PLOT, SPACE_PLOT, TRIAL_CURVES_PLOT, shown_columns
 
 REPORT_FOLDER, REPORT_MD, REPORT_HTML = "report", "report.md", "report.html"
 CAPTIONS = {
@@ -61,7 +61,7 @@ def _search_section(page: Page, run: RunFolder, out_dir: Path) -> None:
         if ERROR_COLUMN in trials and trials[ERROR_COLUMN].isna().all():
             trials = trials.drop(columns=ERROR_COLUMN)
         page.text("Every trial, best first:")
-        page.table(trials.rename(columns=lambda column: column.removeprefix(CONFIG_PREFIX)))
+        page.table(shown_columns(trials))
     _curves(page, run, out_dir)
     if run.metric and run.mode:
         for path in draw_search_plots(tables, run.metric, run.mode, out_dir, prefix=f"{run.name}-"):

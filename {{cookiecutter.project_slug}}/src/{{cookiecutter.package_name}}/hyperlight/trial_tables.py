@@ -31,10 +31,14 @@ def best_column(metric: str) -> str:
     return f"best_{metric}"
 
 
+def shown_columns(trials: pd.DataFrame) -> pd.DataFrame:
+    """The trials table as people read it: searched keys by their own names (`lr`, not `config/lr`)."""
+    return trials.rename(columns=lambda column: column.removeprefix(CONFIG_PREFIX))
+
+
 def trials_summary(trials: pd.DataFrame) -> str:
     """The console's closing table of a search: each trial's searched values, best metric, epochs and status."""
-    shown = trials.drop(columns=[ERROR_COLUMN], errors="ignore")
-    shown = shown.rename(columns=lambda column: column.removeprefix(CONFIG_PREFIX))
+    shown = shown_columns(trials.drop(columns=[ERROR_COLUMN], errors="ignore"))
     return f"\n{len(trials)} trials:\n" + tabulate(shown, headers="keys", showindex=False, floatfmt=".4g")
 
 

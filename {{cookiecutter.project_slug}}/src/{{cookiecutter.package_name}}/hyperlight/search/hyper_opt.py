@@ -21,13 +21,13 @@ from ..results import METRICS_FILE, PLOT_FILE, print_results, save_metrics
 from ..settings import SCOPE_TUNE, Settings
 from ..tracking import check_tracking
 from ..trainer_setup import check_device
-from ..trial_tables import TRIALS_FILE, trials_summary
+from ..trial_tables import STATUS_COLUMN, TRIALS_FILE, trials_summary
 from ..user_loggers import LoggerFactory
 from . import folders, setup
 from .checks import check_cluster_address, check_storage, search_settings
 from .plots import save_search_plots
 from .ray_session import cluster_address, init_ray
-from .results import ERROR, STATUS_COLUMN, best_result, best_trial_checkpoint, trial_curves, trials_frame
+from .results import ERROR, best_result, best_trial_checkpoint, trial_curves, trials_frame
 from .start_line import start_line_for
 from .trial import CHECKPOINT_FILE, trial_config
 from .wandb_runs import log_best, search_tracking
