@@ -65,10 +65,10 @@ def test_get_metrics_holds_a_row_and_the_curves_of_each_run(session):
     for name, result in zip(table.index, (strong, weak), strict=True):
         assert table.loc[name].dropna().to_dict() == pytest.approx(result["metrics_last"].to_dict())
     curves = metrics["epoch_x_stage_run_metric"]
-    assert curves.df.index.names == ["run", "stage", "epoch"]
-    assert curves.df.loc[("wide", "Val"), "acc"].tolist() == strong["metrics"].stage("Val")["acc"].tolist()
-    assert set(curves.df.loc[weak["run_name"]].index.get_level_values("stage")) == {"Train", "Val", "Reval", "Test"}
-    train_val = runner.get_metrics(keep_train_val_only=True)["epoch_x_stage_run_metric"].df
+    assert curves.table.index.names == ["run", "stage", "epoch"]
+    assert curves.table.loc[("wide", "Val"), "acc"].tolist() == strong["metrics"].stage("Val")["acc"].tolist()
+    assert set(curves.table.loc[weak["run_name"]].index.get_level_values("stage")) == {"Train", "Val", "Reval", "Test"}
+    train_val = runner.get_metrics(keep_train_val_only=True)["epoch_x_stage_run_metric"].table
     assert set(train_val.index.get_level_values("stage")) == {"Train", "Val"}
 
 
@@ -102,7 +102,7 @@ def test_a_search_joins_the_comparison_with_its_best_trial(runner, search_space,
     name = json.loads((result["results_dir"] / "manifest.json").read_text())["run_name"]
     assert list(metrics["run_x_last_metric_df"].index) == [name]
     assert metrics["run_x_last_metric_df"].loc[name].to_dict() == pytest.approx(result["metrics_last"].to_dict())
-    pd.testing.assert_frame_equal(metrics["epoch_x_stage_run_metric"].df.loc[name], result["metrics"].df)
+    pd.testing.assert_frame_equal(metrics["epoch_x_stage_run_metric"].table.loc[name], result["metrics"].table)
 
 
 def test_sort_runs_puts_the_lowest_loss_and_the_highest_score_first():

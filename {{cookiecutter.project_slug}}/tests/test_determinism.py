@@ -11,13 +11,13 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 
 def test_same_seed_same_metrics_in_one_process(runner, config, extra_config):
     first, second = (runner.run_single_trial(tiny_task.LitTiny, config, extra_config) for _ in range(2))
-    pd.testing.assert_frame_equal(first["metrics"].df, second["metrics"].df, check_exact=True)
+    pd.testing.assert_frame_equal(first["metrics"].table, second["metrics"].table, check_exact=True)
 
 
 def test_same_seed_same_metrics_with_loader_workers(runner, config, extra_config):
     extra_config["n_workers"] = 2
     first, second = (runner.run_single_trial(tiny_task.LitTiny, config, extra_config) for _ in range(2))
-    pd.testing.assert_frame_equal(first["metrics"].df, second["metrics"].df, check_exact=True)
+    pd.testing.assert_frame_equal(first["metrics"].table, second["metrics"].table, check_exact=True)
 
 
 def test_same_seed_same_metrics_across_processes(extra_config):
@@ -27,7 +27,7 @@ def test_same_seed_same_metrics_across_processes(extra_config):
         f"extra = dict(tiny_task.EXTRA_CONFIG, results_dir={extra_config['results_dir']!r})\n"
         "runner = Runner(tiny_task.configure_dataloaders)\n"
         "result = runner.run_single_trial(tiny_task.LitTiny, tiny_task.CONFIG, extra)\n"
-        "print('METRICS', result['metrics'].df.reset_index().to_json())\n"
+        "print('METRICS', result['metrics'].table.reset_index().to_json())\n"
     )
     outputs = []
     for _ in range(2):

@@ -21,7 +21,7 @@ def test_search_returns_the_documented_keys(runner, search_space, search_extra):
     trials = result["trials"]
     assert len(trials) == 4 and set(trials["status"]) == {"TERMINATED"}
     assert len(result["analysis"]) == 4
-    df = result["metrics"].df
+    df = result["metrics"].table
     best_epoch = result["best_epoch"]
     # The driver's re-validation of the reloaded best checkpoint reproduces the best trial's best value.
     assert df.loc[("Reval", best_epoch), "acc"] == pytest.approx(trials["best_val_acc_epoch"].max(), abs=1e-6)
@@ -45,7 +45,7 @@ def test_search_minimises_a_loss(runner, search_space, search_extra):
     result = runner.run_hyper_opt(tiny_task.LitTiny, search_space, extra)
 
     best = result["trials"]["best_val_loss_epoch"]
-    assert result["metrics"].df.loc[("Reval", result["best_epoch"]), "loss"] == pytest.approx(best.min(), rel=1e-5)
+    assert result["metrics"].table.loc[("Reval", result["best_epoch"]), "loss"] == pytest.approx(best.min(), rel=1e-5)
     assert best.min() < best.max()
 
 
@@ -101,13 +101,13 @@ def test_search_space_needs_integer_batch_sizes(runner, search_space, search_ext
 
 @pytest.mark.usefixtures("no_ray")
 def test_a_broken_data_function_fails_before_ray_starts(search_space, search_extra):
-    def no_test_loader(batch_size, n_workers=0):
+    def no_train_loader(batch_size, n_workers=0):
         loaders = tiny_task.configure_dataloaders(batch_size, n_workers=n_workers)
-        del loaders["test_loader"]
+        del loaders["train_loader"]
         return loaders
 
-    with pytest.raises(ConfigError, match="no 'test_loader'"):
-        Runner(no_test_loader).run_hyper_opt(tiny_task.LitTiny, search_space, search_extra)
+    with pytest.raises(ConfigError, match="no 'train_loader'"):
+        Runner(no_train_loader).run_hyper_opt(tiny_task.LitTiny, search_space, search_extra)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from {{ cookiecutter.package_name }} import hyperlight
 PACKAGE = "{{ cookiecutter.package_name }}"
 PACKAGE_DIR = Path({{ cookiecutter.package_name }}.__file__).parent
 RUNNER_DIR = PACKAGE_DIR / "hyperlight"
+SUBPACKAGES = ("search", "tasks")
 
 
 def _imports(path: Path) -> list[ast.ImportFrom | ast.Import]:
@@ -24,18 +25,28 @@ def _relative_targets(path: Path) -> set[str]:
     for node in _imports(path):
         if isinstance(node, ast.ImportFrom) and node.level == 1 and path.parent == RUNNER_DIR:
             names = [node.module] if node.module else [alias.name for alias in node.names]
-            targets |= {"search/" if name.split(".")[0] == "search" else f"{name.split('.')[0]}.py" for name in names}
+            targets |= {f"{top}/" if (top := name.split(".")[0]) in SUBPACKAGES else f"{top}.py" for name in names}
     return targets
 
 
 def test_each_runner_module_imports_only_modules_listed_above_it():
-    order = re.findall(r"^    (\S+\.py|search/) ", hyperlight.__doc__, flags=re.MULTILINE)
-    assert sorted(order) == sorted([p.name for p in RUNNER_DIR.glob("*.py") if p.name != "__init__.py"] + ["search/"])
+    order = re.findall(r"^    (\S+\.py|\w+/) ", hyperlight.__doc__, flags=re.MULTILINE)
+    packages = [f"{name}/" for name in SUBPACKAGES]
+    assert sorted(order) == sorted([p.name for p in RUNNER_DIR.glob("*.py") if p.name != "__init__.py"] + packages)
     for position, name in enumerate(order):
-        if name == "search/":
+        if name in packages:
             continue
         later = set(order[position:]) - ({"search/"} if name == "runner.py" else set())
         assert not _relative_targets(RUNNER_DIR / name) & later, f"{name} imports a module listed after it"
+
+
+def test_the_tasks_package_builds_only_on_modules_listed_above_it():
+    """Ready LightningModules are user-side code: they may use the runner's basics, never its runs."""
+    order = re.findall(r"^    (\S+\.py|\w+/) ", hyperlight.__doc__, flags=re.MULTILINE)
+    above = {name.removesuffix(".py") for name in order[: order.index("tasks/")]}
+    for path in (RUNNER_DIR / "tasks").glob("*.py"):
+        parents = {node.module for node in _imports(path) if isinstance(node, ast.ImportFrom) and node.level == 2}
+        assert parents <= above, f"tasks/{path.name} imports {sorted(parents - above)}"
 
 
 def test_the_search_package_builds_on_shared_modules_only():

@@ -22,8 +22,8 @@ def test_a_csv_logger_receives_every_epoch_of_each_run_in_a_folder_of_its_own(tm
     second = runner.run_single_trial(tiny_task.LitTiny, {**config, "max_epochs": 1}, extra_config)
 
     # The val rows, then the re-validation of the best epoch, which Lightning logs to every logger too.
-    expected = first["metrics"].df.xs("Val", level="stage")["acc"].tolist()
-    expected.append(first["metrics"].df.xs("Reval", level="stage")["acc"].iloc[-1])
+    expected = first["metrics"].table.xs("Val", level="stage")["acc"].tolist()
+    expected.append(first["metrics"].table.xs("Reval", level="stage")["acc"].iloc[-1])
     assert _logged(tmp_path / "csv/lightning_logs/version_0/metrics.csv") == pytest.approx(expected)
     assert _logged(first["results_dir"] / "csv/version_0/metrics.csv") == pytest.approx(expected)
     assert len(_logged(tmp_path / "csv/lightning_logs/version_1/metrics.csv")) == 2  # a fresh copy per run

@@ -56,14 +56,14 @@ def test_min_mode_metric_on_an_unseen_module(extra_config):
     extra_config.update(metric_to_optimize="val_loss_epoch", metric_opt_mode="min")
     result = Runner(configure_dataloaders).run_single_trial(LitLogisticRegression, config, extra_config)
 
-    val_loss = result["metrics"].df.xs("Val", level="stage")["loss"]
+    val_loss = result["metrics"].table.xs("Val", level="stage")["loss"]
     assert isinstance(result["lmodule_best"], LitLogisticRegression)
     assert result["best_epoch"] == val_loss.idxmin()
     assert abs(result["metrics_last"]["reval_loss_epoch"] - val_loss.min()) < 1e-6
     assert val_loss.iloc[-1] < val_loss.iloc[0]
     assert "test_loss_epoch" in result["metrics_last"]
     # logged after the callbacks' on_train_epoch_end, yet filed under its own epoch
-    train_acc = result["metrics"].df.xs("Train", level="stage")["acc"]
+    train_acc = result["metrics"].table.xs("Train", level="stage")["acc"]
     assert train_acc.notna().all() and len(train_acc) == config["max_epochs"]
     assert train_acc.is_unique
 

@@ -23,7 +23,7 @@ def test_single_trial_returns_documented_result(runner, config, extra_config):
     documented = {"lmodule_best", "best_epoch", "trainer", "metrics", "metrics_last", "results_dir", "run_name"}
     assert set(result) == documented
     assert isinstance(result["metrics"], TrialMetrics)
-    df = result["metrics"].df
+    df = result["metrics"].table
     assert list(df.index.get_level_values("stage").unique()) == ["Train", "Val", "Reval", "Test"]
     assert list(df.xs("Train", level="stage").index) == [0, 1, 2]
     assert list(df.columns) == ["acc", "f1", "loss"]
@@ -95,7 +95,7 @@ def test_lmodule_best_holds_the_best_checkpoint_not_the_last_weights(config, ext
     result = runner.run_single_trial(tiny_task.LitTiny, {**config, "max_epochs": 5}, extra_config)
     [scrambler] = [cb for cb in result["trainer"].callbacks if isinstance(cb, ScrambleWeightsFrom)]
 
-    val_acc = result["metrics"].df.xs("Val", level="stage")["acc"]
+    val_acc = result["metrics"].table.xs("Val", level="stage")["acc"]
     assert result["best_epoch"] == val_acc.idxmax() <= 2 < len(val_acc) - 1
     [ckpt] = (result["results_dir"] / "checkpoints").glob("*.ckpt")
     saved = torch.load(ckpt, weights_only=False)["state_dict"]
@@ -138,7 +138,7 @@ def test_user_callbacks_are_copied_per_run(config, extra_config):
 def test_fast_dev_run_is_one_epoch_of_two_batches(runner, config, extra_config):
     result = runner.run_single_trial(tiny_task.LitTiny, config, {**extra_config, "fast_dev_run": True})
 
-    assert list(result["metrics"].df.xs("Train", level="stage").index) == [0]
+    assert list(result["metrics"].table.xs("Train", level="stage").index) == [0]
     assert result["trainer"].num_training_batches == 2
     assert result["lmodule_best"].hparams.n_train_steps == 2
 

@@ -44,7 +44,8 @@ def test_trainer_honours_clip_precision_grace_and_determinism(config, settings, 
 
     assert trainer.gradient_clip_val == 0.5
     assert trainer.precision == "bf16-mixed"
-    assert trainer.fit_loop.min_epochs == 4
+    assert trainer.early_stopping_callback.grace_epochs == 4
+    assert not trainer.fit_loop.min_epochs  # the grace period is early stopping's, not a minimum run length
     assert trainer.max_epochs == tiny_task.CONFIG["max_epochs"]
     assert (checkpoint.monitor, checkpoint.mode) == ("val_acc_epoch", "max")
     assert trainer.callbacks[-1] is checkpoint

@@ -50,16 +50,16 @@ def notebook(monkeypatch) -> list:
 def test_built_from_the_flat_layout_it_gives_it_back():
     metrics = TrialMetrics(FLAT)
 
-    assert metrics.df.loc[("Val", 1), "acc"] == 0.85
-    assert metrics.df.loc[("Test", 1), "loss"] == 0.55
-    assert list(metrics.df.columns) == ["acc", "loss"]
-    flat = metrics.flat_df
+    assert metrics.table.loc[("Val", 1), "acc"] == 0.85
+    assert metrics.table.loc[("Test", 1), "loss"] == 0.55
+    assert list(metrics.table.columns) == ["acc", "loss"]
+    flat = metrics.df
     assert list(flat.columns[:3]) == ["stage", "epoch", "stage-list"]
-    assert max(flat.epoch) == 2  # the reference's own tests read `df.epoch`
+    assert max(flat.epoch) == 2  # code written for the reference reads `df.epoch`
     expected = FLAT.assign(**{"stage-list": FLAT["stage-list"].map(tuple)})
     pd.testing.assert_frame_equal(flat[expected.columns], expected)
-    pd.testing.assert_frame_equal(TrialMetrics(flat).df, metrics.df)
-    pd.testing.assert_frame_equal(TrialMetrics(metrics.df).df, metrics.df)  # our layout reads back too
+    pd.testing.assert_frame_equal(TrialMetrics(flat).table, metrics.table)
+    pd.testing.assert_frame_equal(TrialMetrics(metrics.table).table, metrics.table)  # our layout reads back too
 
 
 def test_rows_without_a_stage_list_or_with_one_stage_each():

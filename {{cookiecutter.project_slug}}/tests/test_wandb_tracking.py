@@ -73,7 +73,7 @@ def test_a_single_trial_is_one_named_wandb_run_with_every_epoch_and_the_plot(con
     assert run["config"]["lr"] == config["lr"]
     assert run["config"]["extra_config"]["seed"] == tiny_task.EXTRA_CONFIG["seed"]
     val_acc = [row["val_acc_epoch"] for row in run["history"] if "val_acc_epoch" in row]
-    expected = result["metrics"].df.xs("Val", level="stage")["acc"].tolist()
+    expected = result["metrics"].table.xs("Val", level="stage")["acc"].tolist()
     assert val_acc[: len(expected)] == pytest.approx(expected)
     assert any("test_acc_epoch" in row for row in run["history"])
     [plot] = [row for row in run["history"] if row.get("plot/_type") == "image-file"]  # media values come flattened

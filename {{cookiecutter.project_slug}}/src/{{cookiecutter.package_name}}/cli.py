@@ -63,19 +63,18 @@ class ProjectTask:
         return getattr(home, name)
 
 
-def _runner(task):
+def _runner(task, args: argparse.Namespace):
     from .hyperlight import Runner
 
-    return Runner(task.configure_dataloaders, experiment_id=task.EXPERIMENT_ID)
+    # --fast-dev-run is the reference's is_debug: every run of this Runner is a fast dev run.
+    return Runner(task.configure_dataloaders, is_debug=args.fast_dev_run, experiment_id=task.EXPERIMENT_ID)
 
 
 def train(args: argparse.Namespace, task) -> dict:
     from .hyperlight import apply_overrides
 
     hparams, extra = apply_overrides(args.overrides, task.CONFIG, task.EXTRA_CONFIG)
-    if args.fast_dev_run:
-        extra["fast_dev_run"] = True
-    return _runner(task).run_single_trial(task.LMODULE_CLASS, hparams, extra)
+    return _runner(task, args).run_single_trial(task.LMODULE_CLASS, hparams, extra)
 
 
 def tune(args: argparse.Namespace, task) -> dict:
@@ -84,13 +83,11 @@ def tune(args: argparse.Namespace, task) -> dict:
     hparams, extra = apply_overrides(args.overrides, task.CONFIG, task.EXTRA_CONFIG)
     pinned = overridden_keys(args.overrides) & set(hparams)
     search_space = {**task.SEARCH_SPACE_CONFIG, **{key: hparams[key] for key in pinned}}
-    if args.fast_dev_run:
-        extra["fast_dev_run"] = True
     if args.num_samples is not None:
         if args.resume:
             raise ConfigError("--num-samples cannot change a search being resumed; it keeps the size it started with")
         extra["n_samples"] = args.num_samples
-    runner = _runner(task)
+    runner = _runner(task, args)
     return runner.run_hyper_opt(task.LMODULE_CLASS, search_space, extra, resume=args.resume, address=args.address)
 
 

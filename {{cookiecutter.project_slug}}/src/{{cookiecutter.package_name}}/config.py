@@ -22,11 +22,11 @@ CONFIG = {
 # How to train, validate, test and search; not hyper-parameters of the model. Only the first two keys
 # are required: every other key has a default (README.md lists them all, from hyperlight/settings.py).
 EXTRA_CONFIG = {
-    "metric_to_optimize": "val_acc_epoch",  # a val_*_epoch metric: picks the best checkpoint, drives early stopping
+    "metric_to_optimize": "val_acc_epoch",  # a val_ (or train_) *_epoch metric: best checkpoint, early stopping
     "metric_opt_mode": "max",  # "max" for accuracy-like metrics, "min" for losses
     "seed": 16,  # remove for non-deterministic runs
     "ptl_early_stopping_patience": 5,  # epochs without improvement before stopping
-    "ptl_early_stopping_grace_period": 5,  # never stop before this many epochs
+    "ptl_early_stopping_grace_period": 5,  # early stopping starts watching after this many epochs
     "ptl_precision": "32-true",  # "32-true", "16-mixed" (GPU) or "bf16-mixed"
     "gpus": -1,  # -1: a GPU if there is one, else the CPU; 0: the CPU; 1: a GPU
     "n_workers": 0,  # DataLoader worker processes; 0 suits small in-memory data

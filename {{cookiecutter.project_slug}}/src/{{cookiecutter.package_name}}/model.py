@@ -1,7 +1,10 @@
 """Step 2: your LightningModule, and the callbacks it needs.
 
-Log every metric with a train_/val_/test_ prefix and `on_step=True, on_epoch=True`:
-the runner's tables, plots and checkpoint selection read the `_epoch` values.
+LitDigits builds on a ready task from `hyperlight.tasks`: it brings a backbone and a loss, and
+the task logs `train_/val_/test_` acc, f1 and loss and trains with AdamW and a linear warm-up.
+Writing a LightningModule of your own instead? Log every metric with a train_/val_/test_ prefix and
+`on_step=True, on_epoch=True` (as `AClassificationTask.stage_step` does): the runner's tables, plots
+and checkpoint selection read the `_epoch` values.
 `train` and `tune` run the class named LMODULE_CLASS at the bottom of this file.
 """
 
@@ -9,23 +12,9 @@ from __future__ import annotations
 
 import lightning.pytorch as pl
 import torch
-import torch.nn.functional as F
 from lightning.pytorch import Callback
-from torchmetrics import MetricCollection
-from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
-Batch = tuple[torch.Tensor, torch.Tensor]  # (inputs, targets), as the DataLoaders in data.py yield them
-
-
-def stage_metrics(stage: str, n_classes: int) -> MetricCollection:
-    """Metrics named `<stage>_acc`, `<stage>_f1`; torchmetrics accumulates them over the epoch."""
-    return MetricCollection(
-        {
-            "acc": MulticlassAccuracy(num_classes=n_classes),
-            "f1": MulticlassF1Score(num_classes=n_classes, average="macro"),
-        },
-        prefix=f"{stage}_",
-    )
+from .hyperlight.tasks.classification import ClassificationTaskAdamWWarmup
 
 
 class DigitsMLP(torch.nn.Module):
@@ -42,14 +31,13 @@ class DigitsMLP(torch.nn.Module):
         return self.l2(torch.relu(self.l1(torch.relu(self.l0(x)))))
 
 
-class LitDigits(pl.LightningModule):
+class LitDigits(ClassificationTaskAdamWWarmup):
+    """AdamW (lr, weight_decay) with `warmup` steps of linear warm-up, then linear decay to zero."""
+
     def __init__(self, hparams: dict) -> None:
-        super().__init__()
-        self.save_hyperparameters(hparams)  # CONFIG (+ n_steps_per_epoch, n_train_steps) as self.hparams
-        self.model = DigitsMLP(64, self.hparams.n_hidden, self.hparams.n_classes)
-        self.train_metrics = stage_metrics("train", self.hparams.n_classes)
-        self.val_metrics = stage_metrics("val", self.hparams.n_classes)
-        self.test_metrics = stage_metrics("test", self.hparams.n_classes)
+        backbone = DigitsMLP(64, hparams["n_hidden"], hparams["n_classes"])
+        # The task saves hparams (CONFIG + n_steps_per_epoch, n_train_steps) as self.hparams.
+        super().__init__(hparams, backbone, torch.nn.CrossEntropyLoss())
         self.freeze_model()  # UnfreezeModelTailCallback thaws it layer by layer (see configure_callbacks)
 
     def freeze_model(self) -> None:
@@ -60,45 +48,9 @@ class LitDigits(pl.LightningModule):
         for layer in [self.model.l2, self.model.l1, self.model.l0][: n_layers + 1]:
             layer.requires_grad_(True)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
-
     def configure_callbacks(self) -> list[Callback]:
         """Lightning adds these to any Trainer that runs this module, so the schedule travels with the model."""
         return [UnfreezeModelTailCallback(self.hparams.unfreeze_epochs)]
-
-    def configure_optimizers(self) -> tuple[list, list]:
-        optimizer = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
-        warmup, total = self.hparams.warmup, max(self.hparams.n_train_steps, 1)
-
-        def linear_warmup_then_decay(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            return max(0.0, (total - step) / max(1, total - warmup))
-
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, linear_warmup_then_decay)
-        # "interval": "step" makes Lightning step the scheduler after every batch, not every epoch.
-        return [optimizer], [{"scheduler": scheduler, "interval": "step", "frequency": 1}]
-
-    def _stage_step(self, batch: Batch, stage: str) -> torch.Tensor:
-        inputs, target = batch
-        logits = self(inputs)
-        loss = F.cross_entropy(logits, target)
-        metrics = getattr(self, f"{stage}_metrics")
-        metrics(logits, target)  # updates the epoch state and computes this batch's values
-        # Logging the metric objects lets Lightning compute exact epoch values (not a mean of batches).
-        self.log_dict(metrics, on_step=True, on_epoch=True)
-        self.log(f"{stage}_loss", loss, on_step=True, on_epoch=True)
-        return loss
-
-    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        return self._stage_step(batch, "train")
-
-    def validation_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        return self._stage_step(batch, "val")
-
-    def test_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        return self._stage_step(batch, "test")
 
 
 class UnfreezeModelTailCallback(Callback):

@@ -5,7 +5,8 @@ travels with the project and never clashes with an installed package. Its API fo
 PyTorch Hyperlight (github.com/pgagarinov/pytorch-hyperlight), "the reference" in
 comments: Runner, run_single_trial, run_hyper_opt, CONFIG / EXTRA_CONFIG keys.
 
-Module map (each file imports only files listed above it; only runner.py reaches search/, lazily):
+Module map (each file imports only files listed above it; only runner.py reaches search/, lazily;
+nothing here imports tasks/, which your model.py may):
     version.py       __version__, recorded in every manifest
     errors.py        ConfigError, SearchFailedError, SearchInterruptedError; message helpers
     rules.py         value predicates (an int that is not a bool, a positive number)
@@ -32,6 +33,7 @@ Module map (each file imports only files listed above it; only runner.py reaches
     guard.py         callbacks that stop bad runs early (metric names, NaN loss)
     console.py       what the console hides (Lightning's hints and banners); the delayed progress bar
     trainer_setup.py settings -> Lightning Trainer
+    tasks/           ready LightningModules, the reference's: classification with its optimizer variants
     evaluation.py    reload the best checkpoint, re-validate and test it
     wandb_key.py     the W&B key: where it is found, whether its file is private, offline without it
     user_loggers.py  the Runner's pl_loggers: fresh for every run, functions of a folder in searches

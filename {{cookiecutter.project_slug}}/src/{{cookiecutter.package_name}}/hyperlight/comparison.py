@@ -40,15 +40,15 @@ def sort_runs(table: pd.DataFrame, sort_by: Sequence[str]) -> pd.DataFrame:
 
 
 class RunCurves(CurvesView):
-    """The per-epoch metrics of several runs: `.df` indexed by (run, stage, epoch); `.plot()` overlays them."""
+    """The per-epoch metrics of several runs: `.table` indexed by (run, stage, epoch); `.plot()` overlays them."""
 
     def __init__(self, runs: Mapping[str, TrialMetrics], keep_train_val_only: bool = False) -> None:
-        frames = {name: metrics.df for name, metrics in runs.items()}
+        frames = {name: metrics.table for name, metrics in runs.items()}
         empty = pd.DataFrame(index=pd.MultiIndex.from_arrays([[], [], []], names=[RUN, STAGE, EPOCH]))
         df = pd.concat(frames, names=[RUN]) if frames else empty
         if keep_train_val_only:
             df = df[df.index.get_level_values(STAGE).isin([TRAIN, VAL])]
-        self.df: pd.DataFrame = df
+        self.table: pd.DataFrame = df
 
 
 class RunComparison:

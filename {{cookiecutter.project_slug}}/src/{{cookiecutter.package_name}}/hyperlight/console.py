@@ -18,6 +18,8 @@ QUIET_WARNINGS = (
     r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",
     # Evaluation Trainers restore weights only; the training callbacks have nothing left to do.
     r".*callbacks used to create the checkpoint need to be provided.*",
+    # A run without a validation loader is one the user asked for (the manifest lists its stages).
+    r".*defined a `validation_step` but have no `val_dataloader`.*",
 )
 # Lightning's info lines that tell the user nothing about their run: an advertisement, and a stop the
 # epoch table already shows.

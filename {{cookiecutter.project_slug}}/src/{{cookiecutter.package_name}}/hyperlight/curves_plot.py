@@ -81,23 +81,23 @@ def plot_curves(
 
 
 class CurvesView:
-    """`plot()` and `show_report()` for a class whose `.df` is indexed by ([run,] stage, epoch).
+    """`plot()` and `show_report()` for a class whose `.table` is indexed by ([run,] stage, epoch).
 
     The parameters are PyTorch Hyperlight's; the plot is returned as one Figure (its `.axes` are the panels).
     """
 
-    df: pd.DataFrame
+    table: pd.DataFrame
 
     def plot(
         self, figsize: tuple[float, float] | None = None, max_cols: int = MAX_COLS, is_figsize_absolute: bool = False
     ) -> Figure:
         """The curves, one panel per metric; a notebook shows the Figure, a script saves it with `savefig`."""
-        return plot_curves(self.df, figsize, max_cols, is_figsize_absolute)
+        return plot_curves(self.table, figsize, max_cols, is_figsize_absolute)
 
     def show_report(
         self, figsize: tuple[float, float] | None = None, path: str | Path | None = None, **plot_kwargs
     ) -> None:
         """The table, then the plot: inline in a notebook; elsewhere the table is printed, the plot saved to `path`."""
-        show_table(self.df)
+        show_table(self.table)
         if path is not None or in_notebook():
             show_figure(self.plot(figsize, **plot_kwargs), path)

@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
+import torch
 
 from .console import quiet_lightning
 from .progress import MetricsProgress
 from .settings import Settings
 from .trainer_setup import device_kwargs
+
+STATE_DICT = "state_dict"  # the weights' key in a Lightning checkpoint
 
 
 def evaluation_trainer(settings: Settings, progress: MetricsProgress, root_dir: Path) -> pl.Trainer:
@@ -41,14 +44,22 @@ def evaluate_checkpoint(
     loaders: dict[str, Any],
     settings: Settings,
 ) -> pl.LightningModule:
-    """Reload the checkpoint into a new `lmodule_class(config)`, re-validate it, then test it."""
+    """Reload the checkpoint into a new `lmodule_class(config)`, re-validate it, then test it.
+
+    Each evaluation runs only when the run has its loader; without either, the weights are still reloaded.
+    """
     lmodule_best = lmodule_class(config)
+    evaluations = ((trainer.validate, settings.val_loader_name), (trainer.test, settings.test_loader_name))
+    restore: str | None = str(ckpt_path)  # the first evaluation reloads the checkpoint, the next reuses it
     # Quiet: Lightning would announce the restore, and that the module's configure_callbacks replace
     # the ones the fit attached, which is expected here.
     with quiet_lightning(info=False):
-        # weights_only=False: the checkpoint is the run's own, and its hparams may hold numpy or Path values.
-        trainer.validate(
-            lmodule_best, loaders[settings.val_loader_name], ckpt_path=str(ckpt_path), verbose=False, weights_only=False
-        )
-        trainer.test(lmodule_best, loaders[settings.test_loader_name], verbose=False)
+        for evaluate, loader_name in evaluations:
+            if loader_name is not None:
+                # weights_only=False: the checkpoint is the run's own; its hparams may hold numpy or Path values.
+                evaluate(lmodule_best, loaders[loader_name], ckpt_path=restore, verbose=False, weights_only=False)
+                restore = None
+    if restore is not None:
+        state = torch.load(restore, map_location="cpu", weights_only=False)[STATE_DICT]
+        lmodule_best.load_state_dict(state)
     return lmodule_best

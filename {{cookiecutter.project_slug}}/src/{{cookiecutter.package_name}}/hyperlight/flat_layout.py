@@ -1,4 +1,4 @@
-"""PyTorch Hyperlight's flat metrics layout, read and written: what `TrialMetrics(df)` and `.flat_df` speak.
+"""PyTorch Hyperlight's flat metrics layout, read and written: what `TrialMetrics(df)` reads and `.df` gives.
 
 That layout has a row per epoch ("Train/Val") and one per evaluation ("Reval", "Test"), with the
 columns `stage`, `epoch`, `stage-list` (the stages a row holds) and `<stage>_<name>` (`val_acc`).

@@ -6,6 +6,7 @@ import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
 
 from .checks import check_logged_names
+from .metric_names import after_training_epoch
 
 
 class MetricNamesGuard(Callback):
@@ -13,15 +14,21 @@ class MetricNamesGuard(Callback):
 
     Training metrics exist only once the first training epoch is over (the module's own
     on_train_epoch_end included), so their names are checked as the second epoch starts;
-    a bad name there costs one epoch, not a whole run.
+    a bad name there costs one epoch, not a whole run. A `train_*` metric_to_optimize is
+    checked at the first train epoch end, before early stopping and checkpointing read it.
     """
 
     def __init__(self, metric_to_optimize: str) -> None:
         self.metric_to_optimize = metric_to_optimize
+        self.watches_training = after_training_epoch(metric_to_optimize)
         self._train_checked = False
 
     def on_sanity_check_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        check_logged_names(trainer.callback_metrics, self.metric_to_optimize)
+        check_logged_names(trainer.callback_metrics, None if self.watches_training else self.metric_to_optimize)
+
+    def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        if self.watches_training and trainer.current_epoch == 0:
+            check_logged_names(trainer.callback_metrics, self.metric_to_optimize)
 
     def on_train_epoch_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         if trainer.current_epoch == 1:

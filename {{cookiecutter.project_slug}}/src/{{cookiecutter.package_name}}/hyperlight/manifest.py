@@ -23,6 +23,7 @@ from .version import __version__
 MANIFEST_FILE = "manifest.json"
 STATUS_FIELD, SETTINGS_FIELD = "status", "extra_config"  # fields other modules read back
 RUN_NAME = "run_name"  # the field with the run's name: in its folder name and its tracker too
+STAGES_FIELD = "stages"  # which of Train, Val, Reval, Test the run has (validation and test are optional)
 RUNNING, FINISHED, FAILED, INTERRUPTED = "running", "finished", "failed", "interrupted"
 # Lightning turns Ctrl-C into SystemExit; Ray Tune's own Ctrl-C handling ends in SearchInterruptedError.
 INTERRUPTIONS = (KeyboardInterrupt, SystemExit, SearchInterruptedError)

@@ -15,6 +15,9 @@ STAGES = (TRAIN, VAL, REVAL, TEST)  # in the order a run produces them
 EPOCH_SUFFIX, STEP_SUFFIX = "epoch", "step"
 TRAIN_PREFIX, VAL_PREFIX, TEST_PREFIX = LOGGED_PREFIXES = ("train", "val", "test")
 _LOGGED_PREFIX = {TRAIN: TRAIN_PREFIX, VAL: VAL_PREFIX, REVAL: VAL_PREFIX, TEST: TEST_PREFIX}
+# What Lightning's LearningRateMonitor logs (`lr-AdamW`, `lr-AdamW/pg1`, `lr-AdamW-momentum`): the
+# module did not log these, and they follow Lightning's naming, not ours.
+CALLBACK_METRIC = re.compile(r"^lr-")
 METRIC_NAME = re.compile(rf"^({'|'.join(LOGGED_PREFIXES)})_(.+)_({STEP_SUFFIX}|{EPOCH_SUFFIX})$")
 
 
@@ -32,6 +35,11 @@ def split_metric_name(full_name: str) -> tuple[str, str, str] | None:
     """(prefix, name, step|epoch) of a conventional name, or None when it breaks the convention."""
     match = METRIC_NAME.match(full_name)
     return match.groups() if match else None
+
+
+def is_callback_metric(full_name: str) -> bool:
+    """A value a Lightning callback logged under its own name, which the naming rule leaves alone."""
+    return bool(CALLBACK_METRIC.match(full_name))
 
 
 def is_epoch_metric(full_name: str, prefixes: tuple[str, ...] = LOGGED_PREFIXES) -> bool:
@@ -54,6 +62,21 @@ def stage_values(stage: str, logged: Mapping[str, float]) -> dict[str, float]:
         if parts is not None and parts[0] == prefix and parts[2] == EPOCH_SUFFIX:
             values[parts[1]] = float(value)
     return values
+
+
+def monitored_stage(full_name: str) -> str:
+    """The stage whose rows hold a logged epoch metric: Train for `train_loss_epoch`, Val for `val_acc_epoch`."""
+    parts = split_metric_name(full_name)
+    stages = {prefix: stage for stage, prefix in _LOGGED_PREFIX.items() if stage != REVAL}
+    if parts is None or parts[0] not in stages:
+        raise ValueError(f"'{full_name}' is not a <stage>_<name>_<step|epoch> metric name")
+    return stages[parts[0]]
+
+
+def after_training_epoch(full_name: str) -> bool:
+    """A `train_*` value exists only once the training epoch ends, after that epoch's validation:
+    whatever reads it (checkpoints, early stopping, reports) must wait until then."""
+    return monitored_stage(full_name) == TRAIN
 
 
 def table_column(full_name: str) -> str:

@@ -10,7 +10,7 @@ from .curves_plot import CurvesView
 from .flat_layout import flat_records, logged_name, to_flat
 from .metric_names import STAGES, report_name, stage_values
 
-STAGE, EPOCH = "stage", "epoch"  # the index levels of TrialMetrics.df and the keys of a row
+STAGE, EPOCH = "stage", "epoch"  # the index levels of TrialMetrics.table and the keys of a row
 
 
 def metric_row(stage: str, epoch: int, logged: Mapping[str, float]) -> dict:
@@ -56,8 +56,10 @@ class LastValues(pd.Series):
 class TrialMetrics(CurvesView):
     """What a researcher looks at after a run: `.df`, `.series_last`, `.plot()`, `.show_report()`.
 
-    Built from rows (what the progress callback records) or from a DataFrame: `.df` itself, or one in
-    PyTorch Hyperlight's flat layout, which `.flat_df` gives back.
+    `.df` is PyTorch Hyperlight's flat layout (a row per epoch, `val_acc` columns), so code written for it
+    reads the same; `.table` holds the same values indexed by (stage, epoch), a column per metric name
+    (`acc`): what metrics.csv, the plots and the comparisons use. Built from rows (what the progress
+    callback records) or from a DataFrame in either layout.
     """
 
     def __init__(self, rows: Iterable[Mapping] | pd.DataFrame) -> None:
@@ -66,22 +68,22 @@ class TrialMetrics(CurvesView):
             df = pd.DataFrame(columns=[STAGE, EPOCH])
         df[STAGE] = pd.Categorical(df[STAGE], categories=STAGES, ordered=True)
         df = df.set_index([STAGE, EPOCH]).sort_index()
-        self.df: pd.DataFrame = df[sorted(df.columns)]
+        self.table: pd.DataFrame = df[sorted(df.columns)]
 
     def stage(self, stage: str) -> pd.DataFrame:
         """One stage's rows indexed by epoch, e.g. `metrics.stage(VAL)["acc"]`."""
-        return self.df.xs(stage, level=STAGE)
+        return self.table.xs(stage, level=STAGE)
 
     @property
-    def flat_df(self) -> pd.DataFrame:
-        """The table in PyTorch Hyperlight's layout: columns stage, epoch, stage-list, `val_acc`..."""
-        return to_flat(self.df)
+    def df(self) -> pd.DataFrame:
+        """PyTorch Hyperlight's layout, a fresh copy: columns stage, epoch, stage-list, `val_acc`..."""
+        return to_flat(self.table)
 
     @property
     def series_last(self) -> pd.Series:
         """The last observed value of every metric, named as logged (Reval as `reval_*`)."""
         values = {}
-        for stage in self.df.index.get_level_values(STAGE).unique():
+        for stage in self.table.index.get_level_values(STAGE).unique():
             observed = self.stage(stage).ffill()
             if not observed.empty:
                 last = observed.iloc[-1].dropna().to_dict()

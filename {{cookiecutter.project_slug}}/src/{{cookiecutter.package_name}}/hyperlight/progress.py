@@ -88,8 +88,27 @@ class MetricsProgress(Callback):
         self._print(self._record(trainer, TEST, self.eval_epoch), last=True)
         self._flush()
 
+    def show_summary(self) -> None:
+        """After the evaluation: the best epoch with its re-validation and test, whichever of them ran.
+
+        A notebook's view is already complete after a test; without one, its plot catches up here.
+        """
+        if not self.print_tables:
+            return
+        if in_notebook():
+            if not self._has(TEST):
+                self._show_in_place(last=True)
+            return
+        done = [word for stage, word in ((REVAL, "re-validated"), (TEST, "tested")) if self._has(stage)]
+        summary = [*self.epoch_rows(self.eval_epoch), *(row for row in self.rows if row[STAGE] in (REVAL, TEST))]
+        headline = f"Best epoch {self.eval_epoch}" + (f", {' and '.join(done)}" if done else "")
+        print(f"\n{headline}:\n" + _table(summary), flush=True)
+
+    def _has(self, stage: str) -> bool:
+        return any(row[STAGE] == stage for row in self.rows)
+
     def _print(self, *rows: dict, last: bool) -> None:
-        """In a terminal, one growing table of the epochs, then a summary of the best epoch after the test;
+        """In a terminal, one growing table of the epochs (`show_summary` adds the evaluation);
         in a notebook, all rows so far, in place.
 
         last: no rows follow soon (the training's last epoch, the test), so the plot must catch up.
@@ -98,11 +117,7 @@ class MetricsProgress(Callback):
             return
         if in_notebook():
             self._show_in_place(last)
-        elif rows and rows[-1][STAGE] == TEST:
-            best = [row for row in self.rows if row[STAGE] == VAL and row[EPOCH] == self.eval_epoch]
-            summary = [*best, *(row for row in self.rows if row[STAGE] in (REVAL, TEST))]
-            print(f"\nBest epoch {self.eval_epoch}, re-validated and tested:\n" + _table(summary), flush=True)
-        elif rows and rows[-1][STAGE] != REVAL:  # the re-validation waits for the summary
+        elif rows and rows[-1][STAGE] not in (REVAL, TEST):  # the evaluation waits for the summary
             lines = _table(sorted((r for r in self.rows if r[STAGE] in (TRAIN, VAL)), key=_table_order)).splitlines()
             print("\n".join(["", *lines] if not self._printed_lines else lines[self._printed_lines :]), flush=True)
             self._printed_lines = len(lines)
@@ -120,7 +135,7 @@ class MetricsProgress(Callback):
 
     def _flush(self) -> None:
         if self.csv_path is not None:
-            TrialMetrics(self.rows).df.to_csv(self.csv_path)
+            TrialMetrics(self.rows).table.to_csv(self.csv_path)
 
 
 def _table_order(row: dict) -> tuple:

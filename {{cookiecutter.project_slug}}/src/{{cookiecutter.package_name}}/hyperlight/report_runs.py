@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from .errors import ConfigError
-from .manifest import MANIFEST_FILE, SETTINGS_FIELD, STATUS_FIELD, read_manifest
-from .metric_names import REVAL, TEST, VAL_PREFIX, is_epoch_metric, report_name, table_column
+from .manifest import MANIFEST_FILE, SETTINGS_FIELD, STAGES_FIELD, STATUS_FIELD, read_manifest
+from .metric_names import REVAL, TEST, VAL, VAL_PREFIX, is_epoch_metric, monitored_stage, report_name, table_column
 from .ranking import pick_best
 from .results import SEARCH_PREFIX
 from .trial_tables import TRIALS_FILE, SearchTables, read_search_tables
@@ -61,8 +61,11 @@ class RunFolder:
         return self.manifest.get(METRICS_LAST_FIELD) or {}
 
     def reval_value(self) -> float:
-        """The re-validated optimized metric of the best checkpoint: what runs are compared by."""
-        if self.metric is None:
+        """The re-validated optimized metric of the best checkpoint: what runs are compared by.
+
+        NaN for a run that optimized a train metric: without validation it has nothing to compare.
+        """
+        if self.metric is None or monitored_stage(self.metric) != VAL:
             return math.nan
         return float(self.metrics_last.get(report_name(REVAL, table_column(self.metric)), math.nan))
 
@@ -134,6 +137,8 @@ def describe(run: RunFolder) -> str:
         facts.append(f"optimizing {run.metric} ({run.mode})")
     if run.manifest.get(BEST_EPOCH_FIELD) is not None:
         facts.append(f"best epoch: {run.manifest[BEST_EPOCH_FIELD]}")
+    if run.manifest.get(STAGES_FIELD):
+        facts.append(f"stages: {', '.join(run.manifest[STAGES_FIELD])}")
     if run.manifest.get(ERROR_FIELD):
         facts.append(f"{ERROR_FIELD}: {run.manifest[ERROR_FIELD]}")
     return "; ".join(facts)

@@ -52,6 +52,6 @@ def print_results(headline: str, files: dict[str, Path]) -> None:
 def save_metrics(run_dir: Path, metrics: TrialMetrics) -> tuple[Path, Path]:
     """metrics.csv and plot.png; also called after a failure, for the epochs that did finish."""
     csv_path, png_path = run_dir / METRICS_FILE, run_dir / PLOT_FILE
-    metrics.df.to_csv(csv_path)
+    metrics.table.to_csv(csv_path)
     metrics.plot().savefig(png_path, dpi=100)
     return csv_path, png_path

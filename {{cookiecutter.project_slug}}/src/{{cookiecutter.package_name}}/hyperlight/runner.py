@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from lightning.pytorch.loggers import Logger
 
 from .comparison import RunComparison
 from .manifest import RUN_NAME
+from .settings import FAST_DEV_RUN, WANDB_PROJECT
 from .single_trial import run_single_trial
 from .user_loggers import LoggerFactory
 
@@ -21,6 +22,11 @@ class Runner:
     Data comes as a function and the model as a class, never as live objects, so
     each run (and later each Ray worker) builds its own. Every finished run joins this
     session's comparison: `get_metrics()` and `show_metric_report()`.
+
+    The arguments are the reference's, in its order. Two map onto settings of every run:
+    is_debug: True makes every run a fast dev run (`fast_dev_run`: 1 epoch of 2 batches per stage).
+    log2wandb: True tracks in W&B (project `wandb_project`, else the experiment id); False turns
+        tracking off; None (ours, the default) leaves it to `wandb_project`.
     """
 
     def __init__(
@@ -28,13 +34,26 @@ class Runner:
         configure_dataloaders: Callable[..., dict],
         pl_callbacks: Sequence[pl.Callback] | None = None,
         pl_loggers: Sequence[Logger | LoggerFactory] | None = None,
+        is_debug: bool = False,
         experiment_id: str | None = None,
+        log2wandb: bool | None = None,
     ) -> None:
         self.configure_dataloaders = configure_dataloaders
         self.pl_callbacks = list(pl_callbacks or [])
         self.pl_loggers = list(pl_loggers or [])
+        self.is_debug = is_debug
         self.experiment_id = experiment_id or "default"
+        self.log2wandb = log2wandb
         self.comparison = RunComparison()
+
+    def run_settings(self, extra_config: Mapping[str, Any]) -> dict[str, Any]:
+        """extra_config with what the Runner's is_debug and log2wandb decide for every run."""
+        extra = dict(extra_config)
+        if self.is_debug:
+            extra[FAST_DEV_RUN] = True
+        if self.log2wandb is not None:
+            extra[WANDB_PROJECT] = (extra.get(WANDB_PROJECT) or self.experiment_id) if self.log2wandb else None
+        return extra
 
     def run_single_trial(
         self,
@@ -48,7 +67,7 @@ class Runner:
             self.configure_dataloaders,
             lmodule_class,
             config,
-            extra_config,
+            self.run_settings(extra_config),
             pl_callbacks=self.pl_callbacks,
             pl_loggers=self.pl_loggers,
             experiment_id=self.experiment_id,
@@ -75,7 +94,7 @@ class Runner:
             self.configure_dataloaders,
             lmodule_class,
             search_space_config,
-            extra_config,
+            self.run_settings(extra_config),
             pl_callbacks=self.pl_callbacks,
             pl_loggers=self.pl_loggers,
             experiment_id=self.experiment_id,
@@ -87,7 +106,7 @@ class Runner:
 
     def get_metrics(self, keep_train_val_only: bool = False) -> dict[str, Any]:
         """This session's runs: `["run_x_last_metric_df"]`, a row of last values per run, and
-        `["epoch_x_stage_run_metric"]`, their merged curves (`.df` by run, stage and epoch; `.plot()`).
+        `["epoch_x_stage_run_metric"]`, their merged curves (`.table` by run, stage and epoch; `.plot()`).
 
         keep_train_val_only: leave the re-validation and test points out of the curves.
         """

@@ -59,8 +59,12 @@ class Settings:
 
     metric_to_optimize: str = _setting(
         REQUIRED,
-        Rule(lambda v: is_epoch_metric(v, (VAL_PREFIX,)), "an epoch-level validation metric such as 'val_acc_epoch'"),
-        "picks the best checkpoint and the best trial; drives early stopping and ASHA",
+        Rule(
+            lambda v: is_epoch_metric(v, (TRAIN_PREFIX, VAL_PREFIX)),
+            "an epoch-level validation or train metric such as 'val_acc_epoch'",
+        ),
+        "picks the best checkpoint and the best trial; drives early stopping and ASHA; "
+        "a `train_*` one lets a run go without validation",
     )
     metric_opt_mode: str = _setting(
         REQUIRED, Rule(MODES.__contains__, "'min' or 'max'"), "'max' for accuracy-like metrics, 'min' for losses"
@@ -75,10 +79,24 @@ class Settings:
         "32-true", Rule(PRECISIONS.__contains__, f"one of {PRECISIONS}"), "Lightning's precision; 16 is '16-mixed'"
     )
     ptl_early_stopping_patience: int = _setting(5, COUNT, "epochs without improvement before early stopping")
-    ptl_early_stopping_grace_period: int = _setting(0, COUNT, "no run stops before this many epochs")
+    ptl_early_stopping_grace_period: int = _setting(
+        0,
+        COUNT,
+        "epochs before early stopping starts watching; patience counts after them, so a run stops "
+        "after epoch `grace + patience` at the earliest",
+    )
     train_loader_name: str = _setting("train_loader", TEXT, "key of the training loader in the data dict")
-    val_loader_name: str = _setting("val_loader", TEXT, "key of the validation loader")
-    test_loader_name: str = _setting("test_loader", TEXT, "key of the loader the best checkpoint is tested on")
+    val_loader_name: str | None = _setting(
+        "val_loader",
+        _optional(TEXT),
+        "key of the validation loader; None, or the default key absent from the data dict: no validation "
+        "and no re-validation (optimize a `train_*` metric)",
+    )
+    test_loader_name: str | None = _setting(
+        "test_loader",
+        _optional(TEXT),
+        "key of the loader the best checkpoint is tested on; None, or the default key absent: no test",
+    )
     n_workers: int | None = _setting(
         None, _optional(COUNT), "DataLoader worker processes; None: int(cpu_per_trial) if that is set, else 0"
     )
@@ -130,6 +148,10 @@ class Settings:
     def in_scope(self, scope: str) -> dict[str, Any]:
         """The settings a run of this scope reads: what its manifest records."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if scope in f.metadata[_INFO].scopes}
+
+
+# Settings the Runner's own arguments decide (is_debug, log2wandb), by name.
+FAST_DEV_RUN, WANDB_PROJECT = "fast_dev_run", "wandb_project"
 
 
 def setting_info() -> dict[str, tuple[Any, SettingInfo]]:

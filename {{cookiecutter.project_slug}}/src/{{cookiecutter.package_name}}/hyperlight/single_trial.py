@@ -11,11 +11,11 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 
 from . import tracking
-from .checks import BATCH_SIZE, check_config, check_loaders
+from .checks import BATCH_SIZE, check_config, check_loaders, fit_loaders, run_stages
 from .console import quiet_lightning
 from .evaluation import evaluate_checkpoint
-from .manifest import MANIFEST_FILE, RUN_NAME, SETTINGS_FIELD, record_run
-from .metric_names import VAL, table_column
+from .manifest import MANIFEST_FILE, RUN_NAME, SETTINGS_FIELD, STAGES_FIELD, record_run
+from .metric_names import monitored_stage, table_column
 from .metrics import TrialMetrics
 from .progress import MetricsProgress
 from .ranking import pick_best
@@ -36,7 +36,7 @@ def _best_epoch(metrics: TrialMetrics, checkpoint: ModelCheckpoint) -> int:
     """The epoch ModelCheckpoint kept: the first with the best value of its monitored metric."""
     if not checkpoint.best_model_path:
         raise RuntimeError(f"no checkpoint was saved: '{checkpoint.monitor}' was never finite")
-    values = metrics.stage(VAL)[table_column(checkpoint.monitor)]
+    values = metrics.stage(monitored_stage(checkpoint.monitor))[table_column(checkpoint.monitor)]
     best = pick_best(values.index, lambda epoch: values[epoch], checkpoint.mode)
     if best is None:  # ModelCheckpoint also saves on a NaN metric
         raise RuntimeError(f"'{checkpoint.monitor}' was never finite")
@@ -67,14 +67,14 @@ def run_single_trial(
     if settings.seed is not None:
         pl.seed_everything(settings.seed, workers=True)
     loaders = configure_dataloaders(config[BATCH_SIZE], n_workers=settings.n_workers)
-    check_loaders(loaders, settings)
-    train_loader, val_loader = loaders[settings.train_loader_name], loaders[settings.val_loader_name]
+    settings = check_loaders(loaders, settings, given=extra_config.keys())
+    train_loader, val_loader = fit_loaders(loaders, settings)
     config = with_schedule(config, settings, len(train_loader))
 
     run_dir = create_run_dir(settings.results_dir, experiment_id, prefix=f"{run_name or lmodule_class.__name__}-")
     run_name = run_name or run_dir.name
     progress = MetricsProgress(csv_path=run_dir / METRICS_FILE)
-    fields = {RUN_NAME: run_name, "seed": settings.seed, "config": config}
+    fields = {RUN_NAME: run_name, "seed": settings.seed, "config": config, STAGES_FIELD: run_stages(settings)}
     with record_run(run_dir, **fields, **{SETTINGS_FIELD: settings.in_scope(SCOPE_TRAIN)}) as manifest:
         with tracking.wandb_run(settings, run_dir, experiment_id, config, SCOPE_TRAIN, name=run_name) as tracked:
             try:
@@ -88,6 +88,7 @@ def run_single_trial(
                     lmodule_best = evaluate_checkpoint(
                         trainer, lmodule_class, config, checkpoint.best_model_path, loaders, settings
                     )
+                progress.show_summary()
             except BaseException:
                 if progress.rows:  # keep what the finished epochs produced
                     save_metrics(run_dir, TrialMetrics(progress.rows))

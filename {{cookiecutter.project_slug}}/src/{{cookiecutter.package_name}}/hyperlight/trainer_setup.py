@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from lightning.pytorch import Callback, Trainer
+from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 
@@ -17,6 +17,7 @@ from .checks import MAX_EPOCHS
 from .console import DelayedProgressBar, quiet_lightning
 from .errors import ConfigError
 from .guard import FiniteLossGuard, MetricNamesGuard
+from .metric_names import after_training_epoch
 from .settings import Settings
 
 # --fast-dev-run: batches per stage in its single epoch.
@@ -46,15 +47,37 @@ def check_device(gpus: int) -> None:
 
 def best_checkpoint_callback(run_dir: Path, settings: Settings) -> ModelCheckpoint:
     """Save and decide at validation end, on exactly the weights that produced the metric; at train
-    epoch end (Lightning's default here) callbacks and the module may already have changed them."""
+    epoch end (Lightning's default here) callbacks and the module may already have changed them.
+    A train metric is decided at train epoch end, where it is computed."""
     return ModelCheckpoint(
         dirpath=run_dir / "checkpoints",
         filename="best-{epoch:03d}",
         monitor=settings.metric_to_optimize,
         mode=settings.metric_opt_mode,
         save_top_k=1,
-        save_on_train_epoch_end=False,
+        save_on_train_epoch_end=after_training_epoch(settings.metric_to_optimize),
     )
+
+
+class GraceEarlyStopping(EarlyStopping):
+    """The reference's grace period: no early-stopping check in the first `grace_epochs` epochs.
+
+    Patience counts from the first check on, so a run whose metric stops improving at once ends
+    after epoch `grace_epochs + patience`. Lightning's own `min_epochs` would let patience run out
+    during the grace epochs and stop the run the moment they are over.
+    """
+
+    def __init__(self, grace_epochs: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.grace_epochs = grace_epochs
+
+    def on_validation_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        if trainer.current_epoch >= self.grace_epochs:
+            super().on_validation_end(trainer, pl_module)
+
+    def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        if trainer.current_epoch >= self.grace_epochs:
+            super().on_train_epoch_end(trainer, pl_module)
 
 
 def build_trainer(
@@ -77,11 +100,12 @@ def build_trainer(
         MetricNamesGuard(metric),
         FiniteLossGuard(),
         *copy.deepcopy(list(pl_callbacks)),
-        EarlyStopping(
+        GraceEarlyStopping(
+            settings.ptl_early_stopping_grace_period,
             monitor=metric,
             mode=mode,
             patience=settings.ptl_early_stopping_patience,
-            check_on_train_epoch_end=False,
+            check_on_train_epoch_end=after_training_epoch(settings.metric_to_optimize),
         ),
         *own_callbacks,
         *([DelayedProgressBar()] if sys.stdout.isatty() else []),
@@ -96,8 +120,6 @@ def build_trainer(
             **limits,
             precision=settings.ptl_precision,
             max_epochs=_epochs(config, settings),
-            # The grace period: early stopping may fire, but the run goes on until min_epochs.
-            min_epochs=None if fast else settings.ptl_early_stopping_grace_period or None,
             gradient_clip_val=clip,
             deterministic=settings.seed is not None,
             callbacks=callbacks,

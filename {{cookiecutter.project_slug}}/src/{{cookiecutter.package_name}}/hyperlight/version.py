@@ -1,3 +1,3 @@
 """The runner's release, recorded in every manifest; bumped with each template release that changes it."""
 
-__version__ = "0.5.1"
+__version__ = "0.6.0"

@@ -10,11 +10,11 @@ from typing import Any
 import lightning.pytorch as pl
 import ray
 
-from ..checks import check_loaders
+from ..checks import check_loaders, run_stages
 from ..console import quiet_lightning
 from ..errors import SearchInterruptedError
 from ..evaluation import evaluate_checkpoint, evaluation_trainer
-from ..manifest import SETTINGS_FIELD, record_run
+from ..manifest import SETTINGS_FIELD, STAGES_FIELD, record_run
 from ..metrics import TrialMetrics
 from ..progress import MetricsProgress
 from ..results import METRICS_FILE, PLOT_FILE, print_results, save_metrics
@@ -54,6 +54,7 @@ def _evaluate(best: ray.tune.Result, settings: Settings, loaders, lmodule_class,
             lmodule_best = evaluate_checkpoint(
                 trainer, lmodule_class, trial_config(ckpt_file), ckpt_file, loaders, settings
             )
+    progress.show_summary()
     return lmodule_best, best_epoch, TrialMetrics(progress.rows)
 
 
@@ -81,7 +82,7 @@ def run_hyper_opt(
     check_device(settings.gpus)  # the driver re-validates and tests the best trial on it
     # Built now for the final evaluation, and a data function that breaks fails before Ray starts.
     loaders = configure_dataloaders(settings.batch_size_main, n_workers=settings.n_workers)
-    check_loaders(loaders, settings)
+    settings = check_loaders(loaders, settings, given=extra_config.keys())
     address = cluster_address(address)
     on_cluster = address is not None
     local_cpus = None  # a cluster's own resources are known only once joined
@@ -111,7 +112,8 @@ def run_hyper_opt(
         tuner = setup.restored_tuner(trainable, path)
     else:
         tuner = setup.new_tuner(trainable, search_space_config, settings, path, max_concurrent)
-    with record_run(run_dir, **fields, **{SETTINGS_FIELD: settings.in_scope(SCOPE_TUNE)}) as manifest:
+    fields.update({STAGES_FIELD: run_stages(settings), SETTINGS_FIELD: settings.in_scope(SCOPE_TUNE)})
+    with record_run(run_dir, **fields) as manifest:
         grid = tuner.fit()
         save_search_plots(run_dir, grid, search_space_config, settings)
         outcome = _summarize(grid, setup.searched_keys(search_space_config), settings, loaders, lmodule_class, run_dir)

@@ -15,7 +15,7 @@ import torch
 from ray import tune
 from ray.actor import ActorHandle
 
-from ..checks import BATCH_SIZE
+from ..checks import BATCH_SIZE, fit_loaders
 from ..console import quiet_lightning
 from ..metric_names import report_name
 from ..metrics import EPOCH, STAGE, row_values
@@ -41,45 +41,54 @@ def trial_config(ckpt_file: Path) -> dict[str, Any]:
 class TuneReporter(MetricsProgress):
     """Reports each finished epoch to Ray with a checkpoint of the weights that were validated.
 
-    The checkpoint is written at validation end (like ModelCheckpoint in a single trial)
-    but reported once the epoch is over, when its train metrics exist too; the driver
-    rebuilds the curves from these reports.
+    The checkpoint is written at validation end (like ModelCheckpoint in a single trial), or
+    at train epoch end in a trial without validation, but reported once the epoch is over,
+    when its train metrics exist too; the driver rebuilds the curves from these reports.
     """
 
-    def __init__(self, config: dict[str, Any], tracked: TrackedRun) -> None:
+    def __init__(self, config: dict[str, Any], tracked: TrackedRun, validates: bool) -> None:
         super().__init__(csv_path=None, print_tables=False)  # Ray's progress table speaks for all trials
         self.config = config
         self.tracked = tracked
-        self._validated_dir: str | None = None
+        self.validates = validates
+        self._epoch_checkpoint: str | None = None
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         super().on_validation_end(trainer, pl_module)
         if not trainer.sanity_checking:
-            self._discard()
-            self._validated_dir = tempfile.mkdtemp(prefix="hyperlight-ckpt-")
-            trainer.save_checkpoint(Path(self._validated_dir) / CHECKPOINT_FILE)
+            self._save(trainer)
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        super().on_train_epoch_end(trainer, pl_module)
+        if not self.validates:
+            self._save(trainer)
+
+    def _save(self, trainer: pl.Trainer) -> None:
+        self._discard()
+        self._epoch_checkpoint = tempfile.mkdtemp(prefix="hyperlight-ckpt-")
+        trainer.save_checkpoint(Path(self._epoch_checkpoint) / CHECKPOINT_FILE)
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         self._discard()  # the trial failed or Ray stopped it: nothing more to report
 
     def on_epoch_recorded(self, trainer: pl.Trainer, epoch: int, final: bool) -> None:
-        if self._validated_dir is None:
+        if self._epoch_checkpoint is None:
             return
         if final:
-            (Path(self._validated_dir) / FINISHED_MARK).touch()
+            (Path(self._epoch_checkpoint) / FINISHED_MARK).touch()
             self.tracked.finish(failed=False)  # now: Ray may end this process right after the last report
         report: dict[str, float] = {EPOCH: epoch}  # reports carry the epoch under the same key as rows
         for row in self.epoch_rows(epoch):
             report.update({report_name(row[STAGE], name): value for name, value in row_values(row).items()})
         try:
-            tune.report(report, checkpoint=tune.Checkpoint.from_directory(self._validated_dir))
+            tune.report(report, checkpoint=tune.Checkpoint.from_directory(self._epoch_checkpoint))
         finally:
             self._discard()
 
     def _discard(self) -> None:
-        if self._validated_dir is not None:
-            shutil.rmtree(self._validated_dir, ignore_errors=True)
-            self._validated_dir = None
+        if self._epoch_checkpoint is not None:
+            shutil.rmtree(self._epoch_checkpoint, ignore_errors=True)
+            self._epoch_checkpoint = None
 
     def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict) -> None:
         checkpoint[CONFIG_KEY] = self.config
@@ -128,13 +137,13 @@ def train_trial(
         if settings.seed is not None:
             pl.seed_everything(settings.seed, workers=True, verbose=False)
         loaders = configure_dataloaders(config[BATCH_SIZE], n_workers=settings.n_workers)
-        train_loader, val_loader = loaders[settings.train_loader_name], loaders[settings.val_loader_name]
+        train_loader, val_loader = fit_loaders(loaders, settings)
         config = with_schedule(config, settings, len(train_loader))
         trial_dir = trial_folder(search.experiment_path)
         tracked = stack.enter_context(trial_run(settings, trial_dir, search, config))
         loggers = tracked.loggers + run_loggers(pl_loggers, trial_dir)
         with quiet_lightning(info=False):
-            reporter = TuneReporter(config, tracked)
+            reporter = TuneReporter(config, tracked, validates=val_loader is not None)
             # Ray keeps the checkpoints the reporter hands it; Lightning's own would double the writes.
             trainer = build_trainer(
                 config, settings, trial_dir, pl_callbacks, loggers, [reporter],
