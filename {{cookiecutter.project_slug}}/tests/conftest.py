@@ -36,12 +36,15 @@ def runner() -> Runner:
 
 @pytest.fixture(scope="session")
 def ray_local():
-    """One local Ray instance for every search test: starting Ray costs seconds."""
+    """One local Ray instance for every search test: starting Ray costs seconds.
+
+    With the dashboard, as a search of multi-worker trials starts it: Ray Train needs its State API.
+    """
     import ray
 
     from {{ cookiecutter.package_name }}.hyperlight.search.ray_session import init_ray
 
-    init_ray()
+    init_ray(dashboard=True)
     yield
     ray.shutdown()
 

@@ -61,7 +61,7 @@ def test_a_loader_that_is_none_is_named(config, extra_config):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a GPU")
 def test_asking_for_a_gpu_where_there_is_none_fails_before_the_run(runner, config, extra_config):
-    with pytest.raises(ConfigError, match="gpus=1 asks for a GPU, but torch sees none"):
+    with pytest.raises(ConfigError, match=r"gpus=1 asks for 1 GPU\(s\), but torch sees 0"):
         runner.run_single_trial(tiny_task.LitTiny, config, {**extra_config, "gpus": 1})
     assert _no_run_started(extra_config)
 
@@ -99,8 +99,10 @@ def test_badly_named_metric_fails_after_sanity_check(runner, config, extra_confi
     [
         ("metric_opt_mode", "maximum", "metric_opt_mode must be 'min' or 'max'"),
         ("ptl_precision", 8, "ptl_precision must be one of"),
-        ("gpus", -2, "gpus must be -1, 0 or 1"),
-        ("gpus", True, "gpus must be -1, 0 or 1"),
+        ("gpus", -2, "gpus must be -1, 0 or a number of GPUs"),
+        ("gpus", True, "gpus must be -1, 0 or a number of GPUs"),
+        ("num_processes", 0, "num_processes must be an integer >= 1"),
+        ("workers_per_trial", 1.5, "workers_per_trial must be an integer >= 1"),
         ("metric_to_optimize", "test_loss_epoch", "epoch-level validation or train metric"),
         ("metric_to_optimize", "val_loss_step", "epoch-level validation or train metric"),
         ("val_loader_name", "", "val_loader_name must be a non-empty string or None"),

@@ -11,23 +11,24 @@ from lightning.pytorch.callbacks import ModelSummary
 
 from {{ cookiecutter.package_name }}.hyperlight import resolve_settings
 from {{ cookiecutter.package_name }}.hyperlight.console import PROGRESS_DELAY_S, DelayedProgressBar
-from {{ cookiecutter.package_name }}.hyperlight.trainer_setup import (
-    best_checkpoint_callback,
-    build_trainer,
-    device_kwargs,
-)
+from {{ cookiecutter.package_name }}.hyperlight.devices import device_kwargs
+from {{ cookiecutter.package_name }}.hyperlight.trainer_setup import best_checkpoint_callback, build_trainer
 
 
 @pytest.mark.parametrize(
-    ("gpus", "expected"),
+    ("gpus", "processes", "expected"),
     [
-        (-1, {"accelerator": "auto", "devices": 1}),
-        (0, {"accelerator": "cpu", "devices": 1}),
-        (1, {"accelerator": "gpu", "devices": 1}),
+        (-1, 1, {"accelerator": "auto", "devices": 1}),
+        (0, 1, {"accelerator": "cpu", "devices": 1}),
+        (1, 1, {"accelerator": "gpu", "devices": 1}),
+        (0, 3, {"accelerator": "cpu", "devices": 3, "strategy": "ddp_spawn"}),
+        (4, 1, {"accelerator": "gpu", "devices": 4, "strategy": "ddp_spawn"}),
     ],
 )
-def test_gpus_maps_to_accelerator_and_devices(gpus, expected):
-    assert device_kwargs(gpus) == expected
+def test_gpus_and_processes_map_to_accelerator_devices_and_strategy(extra_config, gpus, processes, expected):
+    settings = resolve_settings({**extra_config, "gpus": gpus, "num_processes": processes})
+    assert device_kwargs(settings) == expected
+    assert device_kwargs(settings, training=False) == {"accelerator": expected["accelerator"], "devices": 1}
 
 
 @pytest.fixture

@@ -41,12 +41,21 @@ class LitDigits(ClassificationTaskAdamWWarmup):
         self.freeze_model()  # UnfreezeModelTailCallback thaws it layer by layer (see configure_callbacks)
 
     def freeze_model(self) -> None:
-        self.model.requires_grad_(False)
+        self.n_trainable_layers = 0
 
     def unfreeze_tail(self, n_layers: int) -> None:
         """Unfreeze the last n_layers + 1 layers, counting back from the head."""
-        for layer in [self.model.l2, self.model.l1, self.model.l0][: n_layers + 1]:
-            layer.requires_grad_(True)
+        self.n_trainable_layers = n_layers + 1
+
+    def on_after_backward(self) -> None:
+        """Frozen layers lose their gradients here, so AdamW leaves them alone.
+
+        They keep requires_grad: DDP (several GPUs, or `num_processes`) syncs only the parameters that
+        required gradients when training started, so toggling it would let processes drift apart.
+        """
+        for layer in [self.model.l2, self.model.l1, self.model.l0][self.n_trainable_layers :]:
+            for parameter in layer.parameters():
+                parameter.grad = None
 
     def configure_callbacks(self) -> list[Callback]:
         """Lightning adds these to any Trainer that runs this module, so the schedule travels with the model."""

@@ -32,6 +32,7 @@ nothing here imports tasks/, which your model.py may):
     progress.py      the Lightning callback that collects and prints each epoch
     guard.py         callbacks that stop bad runs early (metric names, NaN loss)
     console.py       what the console hides (Lightning's hints and banners); the delayed progress bar
+    devices.py       one device, or several processes with DDP: what a trial trains on
     trainer_setup.py settings -> Lightning Trainer
     tasks/           ready LightningModules, the reference's: classification with its optimizer variants
     evaluation.py    reload the best checkpoint, re-validate and test it
@@ -40,7 +41,7 @@ nothing here imports tasks/, which your model.py may):
     tracking.py      a W&B run per trial, through Lightning's WandbLogger; never fails a run
     single_trial.py  run_single_trial
     runner.py        Runner, the entry point
-    search/          run_hyper_opt on Ray Tune: checks, Tuner setup, the trial, results, Ray session
+    search/          run_hyper_opt on Ray Tune: checks, Tuner setup, trials (or Ray Train runs), results, Ray session
     __main__.py      `python -m <package>.hyperlight` prints the settings table for the README
 """
 

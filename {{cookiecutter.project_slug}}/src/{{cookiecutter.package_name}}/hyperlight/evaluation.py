@@ -8,27 +8,32 @@ re-validated (the Reval rows) and tested, not its last epoch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.loggers import Logger
 
 from .console import quiet_lightning
+from .devices import device_kwargs
 from .progress import MetricsProgress
 from .settings import Settings
-from .trainer_setup import device_kwargs
 
 STATE_DICT = "state_dict"  # the weights' key in a Lightning checkpoint
 
 
-def evaluation_trainer(settings: Settings, progress: MetricsProgress, root_dir: Path) -> pl.Trainer:
-    """A Trainer that only evaluates: for searches, whose training Trainers lived in Ray workers."""
+def evaluation_trainer(
+    settings: Settings, progress: MetricsProgress, root_dir: Path, loggers: Sequence[Logger] = ()
+) -> pl.Trainer:
+    """A Trainer that only evaluates, on one device: for searches, whose training Trainers lived in Ray
+    workers, and for DDP trials, whose training Trainer ran in several processes."""
     return pl.Trainer(
-        **device_kwargs(settings.gpus),
+        **device_kwargs(settings, training=False),
         precision=settings.ptl_precision,
         callbacks=[progress],
-        logger=False,
+        logger=list(loggers) or False,
         enable_progress_bar=False,
         enable_model_summary=False,
         enable_checkpointing=False,

@@ -23,11 +23,17 @@ def row_values(row: Mapping) -> dict[str, float]:
     return {key: value for key, value in row.items() if key not in (STAGE, EPOCH)}
 
 
-def _frame_rows(df: pd.DataFrame) -> list[dict]:
-    """Rows of a DataFrame in our layout (indexed by stage and epoch) or in PyTorch Hyperlight's flat one."""
+def frame_rows(df: pd.DataFrame) -> list[dict]:
+    """Rows of a DataFrame in our layout (indexed by stage and epoch) or in PyTorch Hyperlight's flat one.
+
+    A stage's row holds only the values it has: the table's empty cells are left out.
+    """
     if STAGE in df.index.names:
         records = df.reset_index().to_dict("records")
-        return [{STAGE: str(r[STAGE]), EPOCH: int(r[EPOCH]), **row_values(r)} for r in records]
+        return [
+            {STAGE: str(r[STAGE]), EPOCH: int(r[EPOCH]), **{k: v for k, v in row_values(r).items() if pd.notna(v)}}
+            for r in records
+        ]
     return [{STAGE: stage, EPOCH: epoch, **values} for stage, epoch, values in flat_records(df)]
 
 
@@ -63,7 +69,7 @@ class TrialMetrics(CurvesView):
     """
 
     def __init__(self, rows: Iterable[Mapping] | pd.DataFrame) -> None:
-        df = pd.DataFrame(_frame_rows(rows) if isinstance(rows, pd.DataFrame) else list(rows))
+        df = pd.DataFrame(frame_rows(rows) if isinstance(rows, pd.DataFrame) else list(rows))
         if df.empty:
             df = pd.DataFrame(columns=[STAGE, EPOCH])
         df[STAGE] = pd.Categorical(df[STAGE], categories=STAGES, ordered=True)

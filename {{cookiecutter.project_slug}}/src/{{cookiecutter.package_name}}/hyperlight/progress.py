@@ -12,7 +12,7 @@ from tabulate import tabulate
 
 from .display import LiveOutput, figure_image, in_notebook
 from .metric_names import REVAL, STAGES, TEST, TRAIN, VAL
-from .metrics import EPOCH, STAGE, TrialMetrics, metric_row, row_values
+from .metrics import EPOCH, STAGE, TrialMetrics, frame_rows, metric_row, row_values
 
 # In a notebook, redrawing the live plot may take at most this share of the run's time (a redraw costs
 # 0.2-0.5 s): slow epochs get a fresh plot each, fast ones every few. The last view is always drawn.
@@ -39,6 +39,15 @@ class MetricsProgress(Callback):
         self._live: tuple[LiveOutput, LiveOutput] | None = None  # the notebook's table and plot, once shown
         self._next_plot = 0.0  # time.monotonic() after which the live plot is redrawn
         self._printed_lines = 0  # of the terminal's epoch table: each epoch prints only its new rows
+        self._writes = True  # False in the DDP processes other than rank zero: one table, one CSV
+
+    def setup(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
+        self._writes = trainer.is_global_zero
+
+    def reload(self) -> None:
+        """After a DDP fit in spawned processes, this copy saw no epoch: read what rank zero wrote."""
+        if not self.rows and self.csv_path is not None and self.csv_path.exists():
+            self.rows = frame_rows(pd.read_csv(self.csv_path, index_col=[STAGE, EPOCH]))
 
     def on_epoch_recorded(self, trainer: Trainer, epoch: int, final: bool) -> None:
         """Called once an epoch's Train and Val rows are in `rows`; `final` on the run's last epoch."""
@@ -113,7 +122,7 @@ class MetricsProgress(Callback):
 
         last: no rows follow soon (the training's last epoch, the test), so the plot must catch up.
         """
-        if not self.print_tables:
+        if not (self.print_tables and self._writes):
             return
         if in_notebook():
             self._show_in_place(last)
@@ -134,7 +143,7 @@ class MetricsProgress(Callback):
             self._next_plot = started + (time.monotonic() - started) / PLOT_TIME_SHARE
 
     def _flush(self) -> None:
-        if self.csv_path is not None:
+        if self.csv_path is not None and self._writes:
             TrialMetrics(self.rows).table.to_csv(self.csv_path)
 
 

@@ -72,8 +72,15 @@ class Settings:
     seed: int | None = _setting(None, _optional(Rule(is_int, "an integer")), "seeds everything; None: not seeded")
     gpus: int = _setting(
         -1,
-        Rule(lambda v: is_int(v) and v in (-1, 0, 1), "-1, 0 or 1 (a single trial runs on one device)"),
-        "-1: a GPU if there is one, else the CPU; 0: the CPU; 1: a GPU",
+        Rule(lambda v: is_int(v, -1), "-1, 0 or a number of GPUs"),
+        "-1: a GPU if there is one, else the CPU; 0: the CPU; 1: a GPU; 2 or more: one trial on that many "
+        "GPUs with Lightning's DDP (batch_size is per GPU)",
+    )
+    num_processes: int = _setting(
+        1,
+        POSITIVE,
+        "with gpus=0: one trial in this many CPU processes with DDP (gloo), as it would run on several GPUs",
+        (SCOPE_TRAIN,),
     )
     ptl_precision: int | str = _setting(
         "32-true", Rule(PRECISIONS.__contains__, f"one of {PRECISIONS}"), "Lightning's precision; 16 is '16-mixed'"
@@ -122,6 +129,13 @@ class Settings:
         0.0,
         Rule(lambda v: is_positive_number(v, allow_zero=True), "a number >= 0"),
         "GPUs per trial; fractions such as 0.5 share a GPU",
+        (SCOPE_TUNE,),
+    )
+    workers_per_trial: int = _setting(
+        1,
+        POSITIVE,
+        "Ray Train workers that train each trial with DDP (Ray Train inside Tune); they share the trial's "
+        "cpu_per_trial and gpu_per_trial evenly",
         (SCOPE_TUNE,),
     )
     n_checkpoints_to_keep: int = _setting(1, POSITIVE, "checkpoints Ray keeps per trial", (SCOPE_TUNE,))

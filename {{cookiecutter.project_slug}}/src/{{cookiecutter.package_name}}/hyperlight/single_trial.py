@@ -13,7 +13,8 @@ from lightning.pytorch.loggers import Logger
 from . import tracking
 from .checks import BATCH_SIZE, check_config, check_loaders, fit_loaders, run_stages
 from .console import quiet_lightning
-from .evaluation import evaluate_checkpoint
+from .devices import check_device, n_processes
+from .evaluation import evaluate_checkpoint, evaluation_trainer
 from .manifest import MANIFEST_FILE, RUN_NAME, SETTINGS_FIELD, STAGES_FIELD, record_run
 from .metric_names import monitored_stage, table_column
 from .metrics import TrialMetrics
@@ -21,7 +22,7 @@ from .progress import MetricsProgress
 from .ranking import pick_best
 from .results import METRICS_FILE, check_run_name, create_run_dir, print_results, save_metrics
 from .settings import SCOPE_TRAIN, resolve_settings
-from .trainer_setup import best_checkpoint_callback, build_trainer, check_device, with_schedule
+from .trainer_setup import best_checkpoint_callback, build_trainer, with_schedule
 from .user_loggers import LoggerFactory, run_loggers
 
 
@@ -61,7 +62,7 @@ def run_single_trial(
     """
     check_config(config)
     settings = resolve_settings(extra_config)
-    check_device(settings.gpus)
+    check_device(settings)
     check_run_name(run_name)
     tracking.check_tracking(settings, pl_loggers)
     if settings.seed is not None:
@@ -81,12 +82,16 @@ def run_single_trial(
                 loggers = tracked.loggers + run_loggers(pl_loggers, run_dir)
                 checkpoint = best_checkpoint_callback(run_dir, settings)
                 trainer = build_trainer(config, settings, run_dir, pl_callbacks, loggers, [checkpoint, progress])
-                manifest.update(device=_device(trainer))
+                processes = n_processes(settings)
+                manifest.update(device=_device(trainer), processes=processes)
                 with quiet_lightning():
                     trainer.fit(lmodule_class(config), train_loader, val_loader)
+                    progress.reload()  # with DDP, rank zero's process recorded the epochs
                     progress.eval_epoch = _best_epoch(TrialMetrics(progress.rows), checkpoint)
+                    # DDP's Trainer would spawn its processes again: evaluate here, on one device, once.
+                    evaluator = trainer if processes == 1 else evaluation_trainer(settings, progress, run_dir, loggers)
                     lmodule_best = evaluate_checkpoint(
-                        trainer, lmodule_class, config, checkpoint.best_model_path, loaders, settings
+                        evaluator, lmodule_class, config, checkpoint.best_model_path, loaders, settings
                     )
                 progress.show_summary()
             except BaseException:

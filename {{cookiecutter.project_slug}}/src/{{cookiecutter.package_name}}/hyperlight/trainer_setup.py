@@ -8,14 +8,13 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 
 from .checks import MAX_EPOCHS
 from .console import DelayedProgressBar, quiet_lightning
-from .errors import ConfigError
+from .devices import device_kwargs
 from .guard import FiniteLossGuard, MetricNamesGuard
 from .metric_names import after_training_epoch
 from .settings import Settings
@@ -24,25 +23,6 @@ from .settings import Settings
 FAST_DEV_BATCHES = 2
 # Added to the config before the module is built: LR schedules need them before training starts.
 STEPS_PER_EPOCH, TRAIN_STEPS = "n_steps_per_epoch", "n_train_steps"
-
-
-def device_kwargs(gpus: int) -> dict[str, Any]:
-    """gpus: -1 takes one GPU if there is one (else the CPU), 0 forces the CPU, 1 requires a GPU.
-
-    One device per trial: the runner's results, metrics table and checkpoint reload are
-    single-process; searches spread trials over GPUs instead (the settings refuse gpus > 1).
-    """
-    if gpus == -1:
-        return {"accelerator": "auto", "devices": 1}
-    if gpus == 0:
-        return {"accelerator": "cpu", "devices": 1}
-    return {"accelerator": "gpu", "devices": gpus}
-
-
-def check_device(gpus: int) -> None:
-    """gpus=1 on a machine without a usable GPU would fail inside Lightning, after the run folder exists."""
-    if gpus == 1 and not torch.cuda.is_available():
-        raise ConfigError("gpus=1 asks for a GPU, but torch sees none; use -1 (a GPU if there is one) or 0 (the CPU)")
 
 
 def best_checkpoint_callback(run_dir: Path, settings: Settings) -> ModelCheckpoint:
@@ -93,7 +73,7 @@ def build_trainer(
 
     `own_callbacks` run after the Runner's `pl_callbacks`, so the runner's metric collection sees
     what they did in the same hook; Lightning appends a module's configure_callbacks() after these
-    and always runs ModelCheckpoint last. `trainer_kwargs` go to the Trainer as they are.
+    and always runs ModelCheckpoint last. `trainer_kwargs` go to the Trainer as they are (devices and strategy too).
     """
     metric, mode = settings.metric_to_optimize, settings.metric_opt_mode
     callbacks = [
@@ -116,8 +96,7 @@ def build_trainer(
     # The Trainer advertises a logger service as it is built; `verbose` lets it.
     with nullcontext() if settings.verbose else quiet_lightning():
         return Trainer(
-            **device_kwargs(settings.gpus),
-            **limits,
+            **{**device_kwargs(settings), **limits, **trainer_kwargs},
             precision=settings.ptl_precision,
             max_epochs=_epochs(config, settings),
             gradient_clip_val=clip,
@@ -129,7 +108,6 @@ def build_trainer(
             enable_progress_bar=sys.stdout.isatty(),
             enable_model_summary=settings.verbose,
             default_root_dir=run_dir,
-            **trainer_kwargs,
         )
 
 

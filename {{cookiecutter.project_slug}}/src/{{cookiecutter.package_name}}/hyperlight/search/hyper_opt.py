@@ -12,6 +12,7 @@ import ray
 
 from ..checks import check_loaders, run_stages
 from ..console import quiet_lightning
+from ..devices import check_device
 from ..errors import SearchInterruptedError
 from ..evaluation import evaluate_checkpoint, evaluation_trainer
 from ..manifest import SETTINGS_FIELD, STAGES_FIELD, record_run
@@ -20,7 +21,6 @@ from ..progress import MetricsProgress
 from ..results import METRICS_FILE, PLOT_FILE, print_results, save_metrics
 from ..settings import SCOPE_TUNE, Settings
 from ..tracking import check_tracking
-from ..trainer_setup import check_device
 from ..trial_tables import STATUS_COLUMN, TRIALS_FILE, trials_summary
 from ..user_loggers import LoggerFactory
 from . import folders, setup
@@ -79,7 +79,7 @@ def run_hyper_opt(
     """
     settings = search_settings(extra_config, search_space_config)
     check_tracking(settings, pl_loggers, search=True)  # W&B warns here, not from every trial
-    check_device(settings.gpus)  # the driver re-validates and tests the best trial on it
+    check_device(settings)  # the driver re-validates and tests the best trial on it
     # Built now for the final evaluation, and a data function that breaks fails before Ray starts.
     loaders = configure_dataloaders(settings.batch_size_main, n_workers=settings.n_workers)
     settings = check_loaders(loaders, settings, given=extra_config.keys())
@@ -94,7 +94,8 @@ def run_hyper_opt(
     check_storage(settings.storage_path)
     resumed = folders.search_to_resume(settings.results_dir, experiment_id, resume) if resume else None
 
-    init_ray(address, num_cpus=local_cpus, verbose=settings.verbose)  # a local Ray sees the CPUs just checked
+    # A local Ray sees the CPUs just checked; trials of several workers are Ray Train runs (see init_ray).
+    init_ray(address, num_cpus=local_cpus, verbose=settings.verbose, dashboard=settings.workers_per_trial > 1)
     settings, run_dir, fields = folders.start(settings, experiment_id, resumed)
     if settings.max_failures is None:  # on this machine a failure is the code's: retrying it only costs time
         settings = dataclasses.replace(settings, max_failures=3 if on_cluster else 0)
@@ -102,7 +103,8 @@ def run_hyper_opt(
     max_concurrent = setup.concurrency(settings, resources.get("CPU", 0), resources.get("GPU", 0), on_cluster)
     # A resumed search may have fewer trials left than slots, so only a new one lines up its workers.
     start_line = None if resume else start_line_for(min(max_concurrent, settings.n_samples))
-    trial_settings = dataclasses.replace(settings, gpus=1 if settings.gpu_per_trial > 0 else 0)
+    # One device per trial process: several per trial come from workers_per_trial, never from DDP spawns.
+    trial_settings = dataclasses.replace(settings, gpus=1 if settings.gpu_per_trial > 0 else 0, num_processes=1)
     path = fields[folders.EXPERIMENT_PATH]
     search = search_tracking(settings, path)
     trainable = setup.trainable(

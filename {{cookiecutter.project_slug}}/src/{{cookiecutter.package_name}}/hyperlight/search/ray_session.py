@@ -33,13 +33,17 @@ def cluster_address(address: str | None) -> str | None:
     return address or os.environ.get("RAY_ADDRESS") or None
 
 
-def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: bool = False) -> None:
+def init_ray(
+    address: str | None = None, num_cpus: int | None = None, verbose: bool = False, dashboard: bool = False
+) -> None:
     """Start or join Ray once; later calls in the same process reuse the connection.
 
     Without an address (or RAY_ADDRESS) Ray starts privately ("local"), so a stray
     `ray start` cluster on the same machine is never joined by accident. The dashboard
-    stays off locally; on a cluster it is whatever `ray start` chose. `num_cpus` sizes a local
-    instance, so that it agrees with the checks made before it started. `verbose` shows Ray's start-up log.
+    stays off locally unless `dashboard` (on 127.0.0.1): Ray Train's cleanup of a finished run's workers
+    asks the State API, which it serves. On a cluster it is whatever `ray start` chose. `num_cpus` sizes
+    a local instance, so that it agrees with the checks made before it started. `verbose` shows Ray's
+    start-up log.
     """
     for name, value in TUNE_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
@@ -66,6 +70,13 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, verbose: b
         level = auth_logger.level
         auth_logger.setLevel(logging.NOTSET if verbose else logging.ERROR)
         try:
-            ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, runtime_env=runtime_env, **quiet)
+            ray.init(
+                address="local",
+                num_cpus=num_cpus,
+                include_dashboard=dashboard,
+                dashboard_host="127.0.0.1",
+                runtime_env=runtime_env,
+                **quiet,
+            )
         finally:
             auth_logger.setLevel(level)

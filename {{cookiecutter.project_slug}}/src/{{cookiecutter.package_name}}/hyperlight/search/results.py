@@ -15,6 +15,8 @@ from ..ranking import best_value, pick_best
 from ..trial_tables import CONFIG_PREFIX, EPOCHS_COLUMN, ERROR_COLUMN, STATUS_COLUMN, TRIAL_COLUMN, best_column
 
 TERMINATED, ERROR, UNFINISHED = "TERMINATED", "ERROR", "UNFINISHED"  # Ray's words for a trial's end
+# The result column Ray's TuneReportCallback fills with the checkpoint of a Ray Train run's epoch.
+CHECKPOINT_PATH = "checkpoint_path"
 
 
 def _values(result: tune.Result, metric: str) -> pd.Series:
@@ -78,7 +80,14 @@ def best_result(grid: tune.ResultGrid, metric: str, mode: str) -> tune.Result:
 
 
 def best_trial_checkpoint(result: tune.Result, metric: str, mode: str) -> tuple[tune.Checkpoint, int]:
-    """The kept checkpoint of a trial with the best metric, and the epoch that produced it."""
+    """The kept checkpoint of a trial with the best metric, and the epoch that produced it.
+
+    A trial of several workers reports its checkpoints as paths (Ray Train stored them): Tune kept none.
+    """
+    if not result.best_checkpoints and CHECKPOINT_PATH in result.metrics_dataframe:
+        rows = result.metrics_dataframe.dropna(subset=[CHECKPOINT_PATH]).to_dict("records")
+        best = pick_best(rows, lambda row: row.get(metric, math.nan), mode)
+        return tune.Checkpoint(best[CHECKPOINT_PATH]), int(best[EPOCH])
     checkpoint, metrics = pick_best(result.best_checkpoints, lambda pair: pair[1].get(metric, math.nan), mode)
     return checkpoint, int(metrics[EPOCH])
 

@@ -61,9 +61,16 @@ def trainable(
     pl_loggers: Sequence[LoggerFactory],
     search: SearchTracking,
 ):
-    """Ray ships the definitions once through its object store; each trial builds its own loaders and loggers."""
+    """Ray ships the definitions once through its object store; each trial builds its own loaders and loggers.
+
+    A trial of several workers is a Ray Train run (see `train_workers`): its workers reserve the
+    trial's resources, and the Tune trial that waits for them a sliver of a CPU.
+    """
+    several = settings.workers_per_trial > 1
+    if several:
+        from .train_workers import TRIAL_DRIVER_CPU, train_run_trial  # Ray Train loads only when used
     bound = tune.with_parameters(
-        train_trial,
+        train_run_trial if several else train_trial,
         configure_dataloaders=configure_dataloaders,
         lmodule_class=lmodule_class,
         settings=settings,
@@ -72,6 +79,8 @@ def trainable(
         search=search,
         start_line=start_line,
     )
+    if several:
+        return tune.with_resources(bound, {"cpu": TRIAL_DRIVER_CPU})
     return tune.with_resources(bound, {"cpu": settings.cpu_per_trial, "gpu": settings.gpu_per_trial})
 
 
@@ -87,7 +96,9 @@ def new_tuner(
         scheduler=ASHAScheduler(max_t=settings.epoch_upper_limit, grace_period=settings.grace_period),
         num_samples=n_samples,
         max_concurrent_trials=max_concurrent,
-        reuse_actors=True,  # torch and Lightning are imported once per worker, not once per trial
+        # torch and Lightning are imported once per worker, not once per trial; a trial of several workers
+        # only waits in its actor (its Ray Train run brings its own workers), and Tune cannot reuse those.
+        reuse_actors=settings.workers_per_trial == 1,
     )
     run_config = tune.RunConfig(
         name=path.rsplit("/", 1)[-1],

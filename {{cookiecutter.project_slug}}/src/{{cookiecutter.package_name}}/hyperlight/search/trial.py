@@ -6,7 +6,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +46,18 @@ class TuneReporter(MetricsProgress):
     when its train metrics exist too; the driver rebuilds the curves from these reports.
     """
 
-    def __init__(self, config: dict[str, Any], tracked: TrackedRun, validates: bool) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        tracked: TrackedRun,
+        validates: bool,
+        report: Callable[[dict[str, float], Path | None], None],
+    ) -> None:
         super().__init__(csv_path=None, print_tables=False)  # Ray's progress table speaks for all trials
         self.config = config
         self.tracked = tracked
         self.validates = validates
+        self.report = report  # report_to_tune in a trial; to Ray Train in each worker of one
         self._epoch_checkpoint: str | None = None
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
@@ -80,8 +87,10 @@ class TuneReporter(MetricsProgress):
         report: dict[str, float] = {EPOCH: epoch}  # reports carry the epoch under the same key as rows
         for row in self.epoch_rows(epoch):
             report.update({report_name(row[STAGE], name): value for name, value in row_values(row).items()})
+        saved = Path(self._epoch_checkpoint)
         try:
-            tune.report(report, checkpoint=tune.Checkpoint.from_directory(self._epoch_checkpoint))
+            # Under DDP only rank zero writes the file: the other ranks report the epoch without one.
+            self.report(report, saved if (saved / CHECKPOINT_FILE).exists() else None)
         finally:
             self._discard()
 
@@ -92,6 +101,11 @@ class TuneReporter(MetricsProgress):
 
     def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict) -> None:
         checkpoint[CONFIG_KEY] = self.config
+
+
+def report_to_tune(metrics: dict[str, float], checkpoint_dir: Path | None) -> None:
+    """An epoch of a one-process trial, with the checkpoint Ray keeps (copies) for it."""
+    tune.report(metrics, checkpoint=None if checkpoint_dir is None else tune.Checkpoint.from_directory(checkpoint_dir))
 
 
 def trial_folder(experiment_path: str) -> Path:
@@ -108,27 +122,29 @@ def trial_folder(experiment_path: str) -> Path:
     return folder
 
 
-def train_trial(
+def fit_trial(
     config: dict[str, Any],
+    resumed: tune.Checkpoint | None,
+    trial_dir: Path,
+    tracked_run: Callable[[dict[str, Any]], AbstractContextManager[TrackedRun]],
+    report: Callable[[dict[str, float], Path | None], None],
     *,
     configure_dataloaders: Callable[..., dict],
     lmodule_class: type[pl.LightningModule],
     settings: Settings,
     pl_callbacks: Sequence[pl.Callback],
     pl_loggers: Sequence[LoggerFactory],
-    search: SearchTracking,
-    start_line: ActorHandle | None = None,
+    prepare: Callable[[pl.Trainer], pl.Trainer] = lambda trainer: trainer,
+    **trainer_kwargs: Any,
 ) -> None:
-    """Ray's function trainable; `tune.with_parameters` binds everything but `config`.
+    """One trial's fit, in a Tune trial or in each Ray Train worker of one (see `train_workers`).
 
-    `settings` arrive merged by the driver, with `gpus` already set from gpu_per_trial.
-    Each trial is a W&B run (see `wandb_runs`) when wandb_project is set, and calls the pl_loggers
-    functions with its own folder.
+    resumed: the checkpoint to go on from; tracked_run: the trial's W&B run for its final config;
+    report: how an epoch reaches Ray; prepare and trainer_kwargs adapt the Trainer to Ray Train.
     """
-    wait_at(start_line)
     with ExitStack() as stack:
         ckpt_path = None
-        if (resumed := tune.get_checkpoint()) is not None:
+        if resumed is not None:
             ckpt_dir = Path(stack.enter_context(resumed.as_directory()))
             if (ckpt_dir / FINISHED_MARK).exists():
                 return  # the trial ended before the driver recorded it: never train it twice
@@ -139,15 +155,42 @@ def train_trial(
         loaders = configure_dataloaders(config[BATCH_SIZE], n_workers=settings.n_workers)
         train_loader, val_loader = fit_loaders(loaders, settings)
         config = with_schedule(config, settings, len(train_loader))
-        trial_dir = trial_folder(search.experiment_path)
-        tracked = stack.enter_context(trial_run(settings, trial_dir, search, config))
+        tracked = stack.enter_context(tracked_run(config))
         loggers = tracked.loggers + run_loggers(pl_loggers, trial_dir)
         with quiet_lightning(info=False):
-            reporter = TuneReporter(config, tracked, validates=val_loader is not None)
+            reporter = TuneReporter(config, tracked, validates=val_loader is not None, report=report)
             # Ray keeps the checkpoints the reporter hands it; Lightning's own would double the writes.
             trainer = build_trainer(
                 config, settings, trial_dir, pl_callbacks, loggers, [reporter],
-                enable_checkpointing=False,
+                enable_checkpointing=False, **trainer_kwargs,
             )  # fmt: skip
             # weights_only=False: the trial's own checkpoint; its config may hold numpy or Path values.
-            trainer.fit(lmodule_class(config), train_loader, val_loader, ckpt_path=ckpt_path, weights_only=False)
+            prepare(trainer).fit(
+                lmodule_class(config), train_loader, val_loader, ckpt_path=ckpt_path, weights_only=False
+            )
+
+
+def train_trial(
+    config: dict[str, Any],
+    *,
+    search: SearchTracking,
+    start_line: ActorHandle | None = None,
+    **definitions: Any,
+) -> None:
+    """Ray's function trainable; `tune.with_parameters` binds everything but `config`.
+
+    definitions: what `fit_trial` builds the trial from; their `settings` arrive merged by the
+    driver, with `gpus` already set from gpu_per_trial. Each trial is a W&B run (see `wandb_runs`)
+    when wandb_project is set, and calls the pl_loggers functions with its own folder.
+    """
+    wait_at(start_line)
+    trial_dir = trial_folder(search.experiment_path)
+    settings = definitions["settings"]
+    fit_trial(
+        config,
+        tune.get_checkpoint(),
+        trial_dir,
+        lambda final_config: trial_run(settings, trial_dir, search, final_config),
+        report_to_tune,
+        **definitions,
+    )

@@ -102,7 +102,8 @@ class AClassificationTask(HparamsChecked, pl.LightningModule, metaclass=ABCMeta)
         metric_calc: LitMetricsCalc = getattr(self, f"{stage}_metric_calc")
         self.log_dict(metric_calc.step(logits, target), on_step=True, on_epoch=True)
         loss = self.criterion(logits, target)
-        self.log(f"{stage}_loss", loss, on_step=True, on_epoch=True)
+        # sync_dist: under DDP the epoch loss is the mean over every process, as the metrics are.
+        self.log(f"{stage}_loss", loss, on_step=True, on_epoch=True, sync_dist=True)
         return loss
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
