@@ -1,10 +1,14 @@
-"""Benchmark: our runner against plain Ray Tune and in-process Optuna, side by side.
+"""Benchmark: our runner against plain Ray Tune and Optuna (sequential and n_jobs=CPUs), side by side.
 
-    python benchmarks/hpo_vs_peers.py [--rounds 3] [--trials 16] [--epochs 10] [--smoke]
+    python benchmarks/hpo_vs_peers.py [--workload tiny|compute|both] [--seeds 3] [--rounds 1] [--smoke]
 
-Bakes the template once, then runs each way (see hpo_ways.py) as a whole process,
-taking turns round by round, and prints the median wall time, the best val accuracy
-of each way, and the ratios between them. --smoke is a 2-trial, 2-epoch check.
+Bakes the template once, then runs each way (see hpo_ways.py) as a whole process, imports and
+Ray start-up included, for every round, seed and workload, the ways taking turns in a rotated
+order so that none always goes first. "tiny" is the template's own search, where fixed costs
+dominate; "compute" has wide models, where the trials' training does. Prints per workload the
+median walls, the mean best val accuracy over the seeds (every way gets the same trials and
+epochs), the parallel efficiency, and the ratios beside their targets.
+--smoke: 2 trials of 2 epochs per workload, 1 seed, 1 round, to check the script end to end.
 """
 
 from __future__ import annotations
@@ -18,62 +22,117 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from cookiecutter.main import cookiecutter
+from hpo_ways import CPUS, WAYS
 
 TEMPLATE = Path(__file__).resolve().parents[1]
-WAYS = ("runner", "plain_ray", "optuna")
+FIRST_SEED = 16
+# (trials, max epochs) per workload. "compute" is sized for >= 60 s of trial compute on one CPU: on one
+# core of a 2-CPU VM an epoch takes 0.06 s (512 units, batch 128) to 0.7 s (2048, batch 32), and the
+# runner's seed-16 search of 40 trials trained ~240 epochs, ~100 s; 32 trials of 20 epochs keep each way near 2 min.
+SIZES = {"tiny": (16, 10), "compute": (32, 20)}
+SMOKE_SIZE = (2, 2)
+TARGETS = {"tiny": {"optuna": 1.0, "plain_ray": 4.0}, "compute": {"optuna": 1.6, "efficiency": 0.85}}
+
+
+class Run(NamedTuple):
+    wall: float  # seconds, the whole process
+    best: float  # best val accuracy of the search
+    trial_seconds: float  # sum of the trials' own wall times, as the way measured them
+    slots: int  # trials the way runs at once
+
+    @property
+    def efficiency(self) -> float:
+        """The share of the process's wall time x slots that the slots spent in trials."""
+        return self.trial_seconds / (self.wall * self.slots)
 
 
 def bake(into: Path) -> Path:
     return Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(into), extra_context={"use_wandb": "n"}))
 
 
-def run_way(way: str, project: Path, trials: int, epochs: int, workdir: Path) -> tuple[float, float]:
-    """Wall time of the whole process (imports and Ray start-up included) and its best val accuracy."""
+def run_way(way: str, workload: str, size: tuple[int, int], seed: int, project: Path, workdir: Path) -> Run:
+    """Wall time of the whole process, and what the way says of itself on its RESULT line."""
     workdir.mkdir(parents=True)
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "WANDB_MODE": "disabled"}
-    command = [sys.executable, str(Path(__file__).with_name("hpo_ways.py")), way, str(trials), str(epochs)]
+    script = str(Path(__file__).with_name("hpo_ways.py"))
+    command = [sys.executable, script, way, workload, *map(str, size), str(seed)]
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=3600)
     wall = time.perf_counter() - start
     results = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode != 0 or not results:
         raise RuntimeError(f"{way} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return wall, json.loads(results[-1][len("RESULT ") :])["best"]
+    result = json.loads(results[-1][len("RESULT ") :])
+    return Run(wall, result["best"], result["trial_seconds"], result["slots"])
+
+
+def _versus(figure: float, target: float | None) -> str:
+    return "" if target is None else f"  (target >= {target:g}: {'met' if figure >= target else 'NOT met'})"
+
+
+def summarize(workload: str, runs: dict[str, list[Run]]) -> None:
+    """Medians over the runs for times, the mean over the seeds for the best val accuracy."""
+    targets = TARGETS[workload]
+    wall = {way: statistics.median(r.wall for r in rs) for way, rs in runs.items()}
+    best = {way: statistics.mean(r.best for r in rs) for way, rs in runs.items()}
+    print(f"{'way':<15} {'median wall s':>13} {'mean best val acc':>17} {'trial s':>8} {'slots':>5} {'efficiency':>10}")
+    for way, rs in runs.items():
+        trial_s, efficiency = (
+            statistics.median(getattr(r, key) for r in rs) for key in ("trial_seconds", "efficiency")
+        )
+        print(f"{way:<15} {wall[way]:>13.1f} {best[way]:>17.4f} {trial_s:>8.2f} {rs[0].slots:>5} {efficiency:>10.2f}")
+    optuna = min(("optuna", "optuna_parallel"), key=wall.get)  # the faster of Optuna's two setups
+    ratio = wall[optuna] / wall["runner"]
+    print(f"Optuna's best ({optuna}) / runner wall: {ratio:.2f}x{_versus(ratio, targets.get('optuna'))}")
+    ratio = wall["plain_ray"] / wall["runner"]
+    print(f"plain_ray / runner wall: {ratio:.2f}x{_versus(ratio, targets.get('plain_ray'))}")
+    efficiency = statistics.median(r.efficiency for r in runs["runner"])
+    print(f"runner parallel efficiency: {efficiency:.2f}{_versus(efficiency, targets.get('efficiency'))}")
+    for peer in ("plain_ray", "optuna", "optuna_parallel"):
+        gap = best["runner"] - best[peer]
+        print(f"best val acc, runner - {peer}: {gap:+.4f}{_versus(gap, 0)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--trials", type=int, default=16)
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--smoke", action="store_true", help="1 round of 2 trials of 2 epochs")
+    parser.add_argument("--workload", choices=("tiny", "compute", "both"), default="both")
+    parser.add_argument("--seeds", type=int, default=3, help=f"seeds {FIRST_SEED}, {FIRST_SEED + 1}, ...")
+    parser.add_argument("--rounds", type=int, default=1, help="passes over all seeds; walls are medians of all")
+    parser.add_argument("--smoke", action="store_true", help="2 trials of 2 epochs, 1 seed, 1 round")
     args = parser.parse_args()
+    workloads = ["tiny", "compute"] if args.workload == "both" else [args.workload]
+    sizes = {name: SMOKE_SIZE if args.smoke else SIZES[name] for name in workloads}
     if args.smoke:
-        args.rounds, args.trials, args.epochs = 1, 2, 2
+        args.seeds, args.rounds = 1, 1
+    seeds = [FIRST_SEED + i for i in range(args.seeds)]
+    passes = [(round_, seed) for round_ in range(args.rounds) for seed in seeds]
 
-    walls: dict[str, list[float]] = {way: [] for way in WAYS}
-    bests: dict[str, list[float]] = {way: [] for way in WAYS}
+    ways = list(WAYS)
+    runs: dict[str, dict[str, list[Run]]] = {name: {way: [] for way in ways} for name in workloads}
     with tempfile.TemporaryDirectory(prefix="hpo-bench-") as tmp:
         project = bake(Path(tmp))
-        for round_ in range(args.rounds):
-            for way in WAYS[round_ % len(WAYS) :] + WAYS[: round_ % len(WAYS)]:  # rotate who goes first
-                wall, best = run_way(way, project, args.trials, args.epochs, Path(tmp) / f"{way}-{round_}")
-                walls[way].append(wall)
-                bests[way].append(best)
-                print(f"round {round_ + 1}: {way:<10} {wall:6.1f} s  best val acc {best:.4f}", flush=True)
+        for i, (round_, seed) in enumerate(passes):
+            for workload in workloads:
+                for way in ways[i % len(ways) :] + ways[: i % len(ways)]:  # rotate who goes first
+                    workdir = Path(tmp) / f"{workload}-{way}-{round_}-{seed}"
+                    run = run_way(way, workload, sizes[workload], seed, project, workdir)
+                    runs[workload][way].append(run)
+                    print(
+                        f"round {round_ + 1} seed {seed} {workload:<7} {way:<15} {run.wall:6.1f} s  "
+                        f"best val acc {run.best:.4f}  trial s {run.trial_seconds:6.1f}  slots {run.slots}",
+                        flush=True,
+                    )
 
-    wall = {way: statistics.median(walls[way]) for way in WAYS}
-    best = {way: max(bests[way]) for way in WAYS}
-    print(f"\n{args.trials} trials, at most {args.epochs} epochs, {args.rounds} round(s), {os.cpu_count()} CPUs")
-    print(f"{'way':<10} {'median wall s':>14} {'best val acc':>13}")
-    for way in WAYS:
-        print(f"{way:<10} {wall[way]:>14.1f} {best[way]:>13.4f}")
-    print(f"\nplain_ray / runner wall: {wall['plain_ray'] / wall['runner']:.2f}x  (target >= 4)")
-    print(f"optuna / runner wall:    {wall['optuna'] / wall['runner']:.2f}x  (target >= 1)")
-    for peer in ("plain_ray", "optuna"):
-        print(f"best val acc, runner - {peer}: {best['runner'] - best[peer]:+.4f}  (target >= 0)")
+    for workload in workloads:
+        trials, epochs = sizes[workload]
+        print(
+            f"\n== {workload}: {trials} trials, at most {epochs} epochs, {len(seeds)} seed(s), "
+            f"{args.rounds} round(s), {CPUS} CPUs"
+        )
+        summarize(workload, runs[workload])
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from lightning.pytorch import Callback
 from torch import nn
 
 from {{ cookiecutter.package_name }}.hyperlight import ConfigError, Runner
-from {{ cookiecutter.package_name }}.hyperlight.tasks import (
+from {{ cookiecutter.package_name }}.hyperlight.tasks.classification import (
     AAutoClsHeadClassificationTaskWDAdamWStepLR,
     AAutoClsHeadClassificationTaskWDAdamWWarmup,
     AClassificationTask,
@@ -19,8 +19,8 @@ from {{ cookiecutter.package_name }}.hyperlight.tasks import (
     ClassificationTaskAdamWWarmup,
     FCClassifier,
     LitMetricsCalc,
-    warmup_decay_factor,
 )
+from {{ cookiecutter.package_name }}.hyperlight.tasks.schedules import warmup_decay_factor
 
 HIDDEN = 16
 STEPS_PER_EPOCH = 8  # 240 training samples in batches of 32

@@ -29,6 +29,7 @@ nothing here imports tasks/, which your model.py may):
     report_page.py   one page as Markdown and as HTML, figures beside it
     report_runs.py   an experiment's run folders as `report` reads them back from disk
     report.py        `report`: report.md and report.html of an experiment, without Ray
+    epoch_table.py   the epoch table as the console prints it
     progress.py      the Lightning callback that collects and prints each epoch
     guard.py         callbacks that stop bad runs early (metric names, NaN loss)
     console.py       what the console hides (Lightning's hints and banners); the delayed progress bar

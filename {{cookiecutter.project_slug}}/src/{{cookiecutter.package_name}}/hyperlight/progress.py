@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.trainer.states import TrainerFn
-from tabulate import tabulate
 
 from .display import LiveOutput, figure_image, in_notebook
+from .epoch_table import epoch_table, metric_names, table_order
 from .metric_names import REVAL, STAGES, TEST, TRAIN, VAL
-from .metrics import EPOCH, STAGE, TrialMetrics, frame_rows, metric_row, row_values
+from .metrics import EPOCH, STAGE, TrialMetrics, frame_rows, metric_row
 
 # In a notebook, redrawing the live plot may take at most this share of the run's time (a redraw costs
 # 0.2-0.5 s): slow epochs get a fresh plot each, fast ones every few. The last view is always drawn.
@@ -111,7 +111,7 @@ class MetricsProgress(Callback):
         done = [word for stage, word in ((REVAL, "re-validated"), (TEST, "tested")) if self._has(stage)]
         summary = [*self.epoch_rows(self.eval_epoch), *(row for row in self.rows if row[STAGE] in (REVAL, TEST))]
         headline = f"Best epoch {self.eval_epoch}" + (f", {' and '.join(done)}" if done else "")
-        print(f"\n{headline}:\n" + _table(summary), flush=True)
+        print(f"\n{headline}:\n" + epoch_table(summary), flush=True)
 
     def _has(self, stage: str) -> bool:
         return any(row[STAGE] == stage for row in self.rows)
@@ -127,7 +127,9 @@ class MetricsProgress(Callback):
         if in_notebook():
             self._show_in_place(last)
         elif rows and rows[-1][STAGE] not in (REVAL, TEST):  # the evaluation waits for the summary
-            lines = _table(sorted((r for r in self.rows if r[STAGE] in (TRAIN, VAL)), key=_table_order)).splitlines()
+            lines = epoch_table(
+                sorted((r for r in self.rows if r[STAGE] in (TRAIN, VAL)), key=table_order)
+            ).splitlines()
             print("\n".join(["", *lines] if not self._printed_lines else lines[self._printed_lines :]), flush=True)
             self._printed_lines = len(lines)
 
@@ -135,8 +137,8 @@ class MetricsProgress(Callback):
         if self._live is None:
             self._live = (LiveOutput(), LiveOutput())
         table, plot = self._live
-        rows = sorted(self.rows, key=_table_order)
-        table.show(pd.DataFrame(rows, columns=[EPOCH, STAGE, *_metric_names(rows)]).set_index([EPOCH, STAGE]))
+        rows = sorted(self.rows, key=table_order)
+        table.show(pd.DataFrame(rows, columns=[EPOCH, STAGE, *metric_names(rows)]).set_index([EPOCH, STAGE]))
         started = time.monotonic()
         if last or started >= self._next_plot:
             plot.show(figure_image(TrialMetrics(self.rows).plot()))
@@ -145,19 +147,3 @@ class MetricsProgress(Callback):
     def _flush(self) -> None:
         if self.csv_path is not None and self._writes:
             TrialMetrics(self.rows).table.to_csv(self.csv_path)
-
-
-def _table_order(row: dict) -> tuple:
-    """Epochs in order, Train before Val in each, then the re-validation and test of the best epoch."""
-    return row[STAGE] in (REVAL, TEST), row[EPOCH], STAGES.index(row[STAGE])
-
-
-def _table(rows: list[dict]) -> str:
-    names = _metric_names(rows)
-    table = [[row[EPOCH], row[STAGE], *(row.get(name) for name in names)] for row in rows]
-    return tabulate(table, headers=[EPOCH, STAGE, *names], floatfmt=".4f")
-
-
-def _metric_names(rows: list[dict]) -> list[str]:
-    """The table's metric columns: every name the rows hold, sorted."""
-    return sorted({name for row in rows for name in row_values(row)})

@@ -27,9 +27,9 @@ from . import folders, setup
 from .checks import check_cluster_address, check_storage, search_settings
 from .plots import save_search_plots
 from .ray_session import cluster_address, init_ray
+from .reporter import CHECKPOINT_FILE, trial_config
 from .results import ERROR, best_result, best_trial_checkpoint, trial_curves, trials_frame
 from .start_line import start_line_for
-from .trial import CHECKPOINT_FILE, trial_config
 from .wandb_runs import log_best, search_tracking
 
 

@@ -6,32 +6,6 @@
     classification_head.py     FCClassifier and the auto-head fine-tuning base (param groups)
     classification.py          the ready optimizer/schedule classes; the reference's module path
 
-Imported on demand (`from <package>.hyperlight.tasks import ...`), never by the runner itself.
+Imported on demand, at the reference's path (`from <package>.hyperlight.tasks.classification import ...`),
+never by the runner itself.
 """
-
-from .classification import (
-    AAutoClsHeadClassificationTaskWDAdamWStepLR,
-    AAutoClsHeadClassificationTaskWDAdamWWarmup,
-    AAutoClsHeadClassificationWeightDecayTask,
-    AClassificationTask,
-    ClassificationTaskAdamStepLR,
-    ClassificationTaskAdamWWarmup,
-    FCClassifier,
-    HparamsChecked,
-    LitMetricsCalc,
-)
-from .schedules import linear_warmup_decay, warmup_decay_factor
-
-__all__ = [
-    "AAutoClsHeadClassificationTaskWDAdamWStepLR",
-    "AAutoClsHeadClassificationTaskWDAdamWWarmup",
-    "AAutoClsHeadClassificationWeightDecayTask",
-    "AClassificationTask",
-    "ClassificationTaskAdamStepLR",
-    "ClassificationTaskAdamWWarmup",
-    "FCClassifier",
-    "HparamsChecked",
-    "LitMetricsCalc",
-    "linear_warmup_decay",
-    "warmup_decay_factor",
-]

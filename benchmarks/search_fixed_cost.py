@@ -1,0 +1,67 @@
+"""Benchmark: what a search costs beyond the training itself, `tune` against `train` on one epoch.
+
+    python benchmarks/search_fixed_cost.py [--rounds 5]
+
+Bakes the template once, then runs `train --set max_epochs=1` and `tune --num-samples 1 --set
+max_epochs=1` as whole processes, taking turns, and prints the median wall of each and their
+difference: Ray's start-up, a worker that imports torch and Lightning, Tune's bookkeeping and Ray's
+shut-down. --rounds 1 is the smoke check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hpo_vs_peers import bake
+
+COMMANDS = {
+    "train": ["train", "--set", "max_epochs=1"],
+    "tune": ["tune", "--num-samples", "1", "--set", "max_epochs=1"],
+}
+TARGET_S = 5.0  # tune minus train, at most
+
+
+def run(command: list[str], project: Path, workdir: Path) -> float:
+    """Wall seconds of one whole CLI process in a fresh working directory."""
+    workdir.mkdir(parents=True)
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "WANDB_MODE": "disabled"}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", project.name.replace("-", "_"), *command],
+        cwd=workdir, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{command} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    return wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    walls: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    with tempfile.TemporaryDirectory(prefix="fixed-cost-") as tmp:
+        project = bake(Path(tmp))
+        for round_ in range(args.rounds):
+            order = list(COMMANDS) if round_ % 2 == 0 else list(reversed(COMMANDS))  # neither always first
+            for name in order:
+                walls[name].append(run(COMMANDS[name], project, Path(tmp) / f"{name}-{round_}"))
+                print(f"round {round_ + 1}: {name:<5} {walls[name][-1]:6.2f} s", flush=True)
+    median = {name: statistics.median(values) for name, values in walls.items()}
+    print(f"\n{args.rounds} round(s), {os.cpu_count()} CPUs")
+    for name in COMMANDS:
+        print(f"{name:<5} median wall {median[name]:6.2f} s")
+    extra = median["tune"] - median["train"]
+    print(f"tune - train: {extra:.2f} s  (target <= {TARGET_S:g}: {'met' if extra <= TARGET_S else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
