@@ -210,7 +210,10 @@ def test_batches_reach_the_model_through_the_reference_override_points():
     x, y = torch.randn(6, tiny_task.N_FEATURES), torch.tensor([0, 1, 2, 0, 1, 2])
     loss = lmodule.validation_step({"x": x, "y": y}, 0)
     assert loss.item() == pytest.approx(nn.functional.cross_entropy(lmodule(x), y).item())
-    assert logged == dict.fromkeys(["val_acc", "val_f1", "val_loss"], {"on_step": True, "on_epoch": True})
+    assert logged == {
+        **dict.fromkeys(["val_acc", "val_f1"], {"on_step": True, "on_epoch": True}),
+        "val_loss": {"on_step": True, "on_epoch": True, "sync_dist": True},  # torchmetrics sync themselves
+    }
 
 
 def test_missing_hparams_fail_at_construction_naming_key_and_class(runner, config, extra_config):

@@ -58,7 +58,8 @@ def trials_frame(grid: tune.ResultGrid, metric: str, mode: str, searched: list[s
         rows.append(
             {
                 TRIAL_COLUMN: trial_id(result),
-                **{CONFIG_PREFIX + key: result.config.get(key) for key in searched},
+                # A trial whose node died before Ray recorded it comes back without a config.
+                **{CONFIG_PREFIX + key: (result.config or {}).get(key) for key in searched},
                 best_column(metric): trial_best(result, metric, mode),
                 f"last_{metric}": float(last.iloc[-1]) if not last.empty else math.nan,
                 EPOCHS_COLUMN: 0 if df is None or EPOCH not in df else int(df[EPOCH].nunique()),
