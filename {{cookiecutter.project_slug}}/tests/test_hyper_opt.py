@@ -110,6 +110,14 @@ def test_a_broken_data_function_fails_before_ray_starts(search_space, search_ext
         Runner(no_train_loader).run_hyper_opt(tiny_task.LitTiny, search_space, search_extra)
 
 
+@pytest.mark.usefixtures("no_ray")
+def test_several_gpus_per_trial_need_as_many_workers(search_space, search_extra):
+    with pytest.raises(ConfigError, match="gpu_per_trial=2 reserves several GPUs .* set workers_per_trial"):
+        Runner(tiny_task.configure_dataloaders).run_hyper_opt(
+            tiny_task.LitTiny, search_space, {**search_extra, "gpu_per_trial": 2}
+        )
+
+
 @pytest.mark.parametrize(
     ("cpu", "gpu", "cpus", "gpus", "slots"), [(0.5, 0, 2, 0, 4), (1, 0.25, 8, 1, 4), (2, 0, 3, 0, 1)]
 )

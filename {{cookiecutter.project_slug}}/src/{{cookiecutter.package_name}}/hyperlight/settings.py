@@ -128,7 +128,7 @@ class Settings:
     gpu_per_trial: float = _setting(
         0.0,
         Rule(lambda v: is_positive_number(v, allow_zero=True), "a number >= 0"),
-        "GPUs per trial; fractions such as 0.5 share a GPU",
+        "GPUs per trial; fractions such as 0.5 share a GPU; more than 1 needs as many workers_per_trial",
         (SCOPE_TUNE,),
     )
     workers_per_trial: int = _setting(

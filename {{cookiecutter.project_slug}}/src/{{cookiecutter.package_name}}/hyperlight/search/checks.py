@@ -55,6 +55,11 @@ def search_settings(extra_config: Mapping[str, Any], search_space: Mapping[str, 
         epoch_upper_limit=settings.epoch_upper_limit or largest[MAX_EPOCHS],
         batch_size_main=settings.batch_size_main or largest[BATCH_SIZE],
     )
+    if settings.gpu_per_trial > 1 and settings.workers_per_trial == 1:
+        raise ConfigError(
+            f"extra_config is invalid for a search: gpu_per_trial={settings.gpu_per_trial:g} reserves several GPUs "
+            "for a trial that trains in one process on one of them; set workers_per_trial to the number of GPUs"
+        )
     if settings.grace_period > settings.epoch_upper_limit:
         raise ConfigError(
             f"extra_config is invalid for a search: grace_period ({settings.grace_period}) "
