@@ -1,63 +1,15 @@
 """Real W&B, offline: each run is a named W&B run inside its own results folder; W&B never fails a run."""
 
 import json
-import struct
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import tiny_task
 from lightning.pytorch.loggers import CSVLogger
-from wandb.proto import wandb_internal_pb2
+from wandb_records import offline_runs
 
 from {{ cookiecutter.package_name }}.hyperlight.single_trial import RUN_NAME, run_single_trial
 from {{ cookiecutter.package_name }}.hyperlight.wandb_key import load_key_file, wandb_mode
-
-BLOCK, HEADER = 32768, 7  # W&B's transaction log uses LevelDB's log format: 32 KiB blocks, 7-byte headers
-
-
-def _records(log: Path) -> list:
-    """The protobuf records of a `.wandb` file, what `wandb sync` uploads."""
-    data, pos, records, pending = log.read_bytes(), HEADER, [], b""
-    while pos + HEADER <= len(data):
-        left = BLOCK - pos % BLOCK
-        _, length, kind = struct.unpack("<IHB", data[pos : pos + HEADER])
-        if left < HEADER or (length, kind) == (0, 0):  # block padding
-            pos += left
-            continue
-        pending += data[pos + HEADER : pos + HEADER + length]
-        pos += HEADER + length
-        if kind in (1, 4):  # a whole record, or the last piece of one
-            record = wandb_internal_pb2.Record()
-            record.ParseFromString(pending)
-            records.append(record)
-            pending = b""
-    return records
-
-
-def _items(items) -> dict:
-    return {item.key or "/".join(item.nested_key): json.loads(item.value_json) for item in items}
-
-
-def _offline_run(log: Path) -> dict:
-    """What `wandb sync` would upload of one offline run: its group and name, config, history, summary, exit."""
-    run = {"history": [], "summary": {}, "exit_code": None}
-    for record in _records(log):
-        kind = record.WhichOneof("record_type")
-        if kind == "run":
-            run.update(group=record.run.run_group, name=record.run.display_name)
-            run["config"] = _items(record.run.config.update)
-        elif kind == "history":
-            run["history"].append(_items(record.history.item))
-        elif kind == "summary":
-            run["summary"].update(_items(record.summary.update))
-        elif kind == "exit":
-            run["exit_code"] = record.exit.exit_code
-    return run
-
-
-def _offline_runs(folder: Path) -> list[dict]:
-    return [_offline_run(log) for log in sorted(folder.glob("**/wandb/offline-run-*/run-*.wandb"))]
 
 
 def test_a_single_trial_is_one_named_wandb_run_with_every_epoch_and_the_plot(config, extra_config, capsys):
@@ -68,7 +20,7 @@ def test_a_single_trial_is_one_named_wandb_run_with_every_epoch_and_the_plot(con
     )  # fmt: skip
 
     assert result[RUN_NAME] == "baseline" and result["results_dir"].name.startswith("baseline-")
-    [run] = _offline_runs(result["results_dir"])
+    [run] = offline_runs(result["results_dir"])
     assert (run["group"], run["name"], run["exit_code"]) == ("exp", "baseline", 0)
     assert run["config"]["lr"] == config["lr"]
     assert run["config"]["extra_config"]["seed"] == tiny_task.EXTRA_CONFIG["seed"]
@@ -110,7 +62,7 @@ def test_a_search_tracks_each_trial_in_one_wandb_group_and_its_own_logger(runner
     result = runner.run_hyper_opt(tiny_task.LitTiny, {**search_space, "max_epochs": 2}, search_extra)
 
     search_dir, trials = result["results_dir"], result["trials"]
-    runs = {run["name"]: run for run in _offline_runs(search_dir)}
+    runs = {run["name"]: run for run in offline_runs(search_dir)}
     best = runs.pop(f"{search_dir.name}-best")
     assert sorted(runs) == sorted(f"train_trial_{trial}" for trial in trials["trial"])
     assert {run["group"] for run in [best, *runs.values()]} == {f"test/{search_dir.name}"}
