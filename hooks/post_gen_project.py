@@ -6,6 +6,7 @@ REMOVE = {
     "LICENSE": "{{ cookiecutter.license }}" == "Proprietary",
     "tests/test_wandb_tracking.py": "{{ cookiecutter.use_wandb }}" != "y",
     "tests/test_key_leak.py": "{{ cookiecutter.use_wandb }}" != "y",
+    "tests/wandb_records.py": "{{ cookiecutter.use_wandb }}" != "y",
     "cluster.yaml": "{{ cookiecutter.cloud_provider }}" == "none",
 }
 

@@ -66,7 +66,7 @@ def test_every_choice_bakes_fully_rendered(bake, key, value):
         has_wandb = value == "y"
         assert any(dep.startswith("wandb") for dep in pyproject["project"]["dependencies"]) is has_wandb
         assert ("wandb_project" in config) is has_wandb
-        for test in ("test_wandb_tracking.py", "test_key_leak.py"):
+        for test in ("test_wandb_tracking.py", "test_key_leak.py", "wandb_records.py"):
             assert (project / "tests" / test).exists() is has_wandb, test
     elif key == "license":
         assert (project / "LICENSE").exists() is (value != "Proprietary")

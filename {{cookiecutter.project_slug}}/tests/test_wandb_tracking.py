@@ -1,6 +1,7 @@
 """Real W&B, offline: each run is a named W&B run inside its own results folder; W&B never fails a run."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -107,3 +108,16 @@ def test_a_mounted_key_file_logs_in_and_an_empty_one_stays_offline(tmp_path, mon
     environ = {"WANDB_API_KEY_FILE": str(key_file), "WANDB_API_KEY": "mine"}
     load_key_file(environ)
     assert environ["WANDB_API_KEY"] == "mine"  # an explicit key wins
+
+
+def test_a_two_process_ddp_trial_is_one_wandb_run(runner, config, extra_config):
+    """The calling process starts the run; rank zero's process attaches to it instead of starting its own."""
+    result = runner.run_single_trial(
+        tiny_task.LitTiny, config, {**extra_config, "gpus": 0, "num_processes": 2, "wandb_project": "ddp"}
+    )
+    [run] = offline_runs(result["results_dir"])
+    logged = {name for row in run["history"] for name in row}
+    assert {"train_acc_epoch", "val_acc_epoch"} <= logged  # from rank zero's process
+    assert "test_acc_epoch" in logged  # from this one, after the fit
+    assert run["exit_code"] == 0
+    assert not list(Path.cwd().glob("wandb/offline-run-*"))  # no second run where a stray one would go
