@@ -9,9 +9,9 @@ import tiny_task
 import torch
 from lightning.pytorch.callbacks import ModelSummary
 
-from {{ cookiecutter.package_name }}.hyperlight import resolve_settings
+from {{ cookiecutter.package_name }}.hyperlight import ConfigError, resolve_settings
 from {{ cookiecutter.package_name }}.hyperlight.console import PROGRESS_DELAY_S, DelayedProgressBar
-from {{ cookiecutter.package_name }}.hyperlight.devices import device_kwargs
+from {{ cookiecutter.package_name }}.hyperlight.devices import check_device, device_kwargs
 from {{ cookiecutter.package_name }}.hyperlight.trainer_setup import best_checkpoint_callback, build_trainer
 
 
@@ -88,3 +88,10 @@ def test_lightning_tips_are_hidden_unless_verbose(config, settings, tmp_path, ca
         caplog.clear()
         build_trainer(config, dataclasses.replace(settings, verbose=True), tmp_path, [], [], [])
     assert "Tip:" in caplog.text and "Tip:" not in quiet
+
+
+def test_an_evaluation_checks_only_the_one_device_it_takes(extra_config):
+    settings = resolve_settings({**extra_config, "gpus": -1, "num_processes": 2})
+    check_device(settings, training=False)  # a search's driver: num_processes is a single trial's setting
+    with pytest.raises(ConfigError, match="num_processes=2 runs DDP on the CPU and needs gpus=0"):
+        check_device(settings)

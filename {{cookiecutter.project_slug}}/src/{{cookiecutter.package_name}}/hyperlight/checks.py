@@ -26,8 +26,8 @@ from .settings import Settings
 
 BATCH_SIZE, MAX_EPOCHS = "batch_size", "max_epochs"
 SIZE_KEYS = (BATCH_SIZE, MAX_EPOCHS)  # the config keys the runner itself reads
-LOADER_SETTINGS = ("train_loader_name", "val_loader_name", "test_loader_name")
-OPTIONAL_LOADERS = LOADER_SETTINGS[1:]  # None: the run has no such stage
+VAL_LOADER, TEST_LOADER = OPTIONAL_LOADERS = ("val_loader_name", "test_loader_name")  # None: no such stage
+LOADER_SETTINGS = ("train_loader_name", *OPTIONAL_LOADERS)
 
 
 def check_config(config: Mapping[str, Any]) -> None:
@@ -51,7 +51,7 @@ def check_loaders(loaders: Mapping[str, Any], settings: Settings, given: Collect
     """
     if not isinstance(loaders, Mapping):
         raise ConfigError(f"configure_dataloaders must return a dict, got {type(loaders).__name__}")
-    needed = {"val_loader_name"} if monitored_stage(settings.metric_to_optimize) == VAL else set()
+    needed = {VAL_LOADER} if monitored_stage(settings.metric_to_optimize) == VAL else set()
     off = {
         key: None
         for key in OPTIONAL_LOADERS

@@ -37,15 +37,19 @@ def device_kwargs(settings: Settings, training: bool = True) -> dict[str, Any]:
     return {"accelerator": accelerator, "devices": processes, **({"strategy": DDP_STRATEGY} if processes > 1 else {})}
 
 
-def check_device(settings: Settings) -> None:
-    """A device request this machine cannot meet would fail inside Lightning, after the run folder exists."""
+def check_device(settings: Settings, training: bool = True) -> None:
+    """A device request this machine cannot meet would fail inside Lightning, after the run folder exists.
+
+    training=False checks only the one device an evaluation takes (a search's driver), as device_kwargs.
+    """
     found = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    if settings.gpus >= 1 and found < settings.gpus:
+    wanted = settings.gpus if training else min(settings.gpus, 1)
+    if wanted >= 1 and found < wanted:
         raise ConfigError(
-            f"gpus={settings.gpus} asks for {settings.gpus} GPU(s), but torch sees {found}; "
+            f"gpus={settings.gpus} asks for {wanted} GPU(s), but torch sees {found}; "
             "use -1 (a GPU if there is one) or 0 (the CPU)"
         )
-    if settings.num_processes > 1 and settings.gpus != 0:
+    if training and settings.num_processes > 1 and settings.gpus != 0:
         raise ConfigError(
             f"num_processes={settings.num_processes} runs DDP on the CPU and needs gpus=0, got gpus={settings.gpus}; "
             "for several GPUs set gpus to their number instead"

@@ -79,7 +79,7 @@ def run_hyper_opt(
     """
     settings = search_settings(extra_config, search_space_config)
     check_tracking(settings, pl_loggers, search=True)  # W&B warns here, not from every trial
-    check_device(settings)  # the driver re-validates and tests the best trial on it
+    check_device(settings, training=False)  # the driver re-validates and tests the best trial, on one device
     # Built now for the final evaluation, and a data function that breaks fails before Ray starts.
     loaders = configure_dataloaders(settings.batch_size_main, n_workers=settings.n_workers)
     settings = check_loaders(loaders, settings, given=extra_config.keys())
