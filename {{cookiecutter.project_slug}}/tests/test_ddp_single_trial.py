@@ -47,11 +47,15 @@ def _run_dirs(extra_config) -> list:
 
 
 @pytest.mark.parametrize("module", [tiny_task.LitTiny, LitTinyFrozenHead])
-def test_two_processes_write_one_run_that_matches_one_process(runner, config, extra_config, tmp_path, module):
+def test_two_processes_write_one_run_that_matches_one_process(runner, config, extra_config, tmp_path, capfd, module):
     one = runner.run_single_trial(module, config, extra_config)
     runner.pl_callbacks = [RecordRanks(tmp_path)]
     halves = {**config, "batch_size": config["batch_size"] // 2}
+    capfd.readouterr()
     two = runner.run_single_trial(module, halves, {**extra_config, "gpus": 0, "num_processes": 2})
+    # The processes share this terminal: one epoch table (rank zero's), then this process's summary.
+    headers = [line for line in capfd.readouterr().out.splitlines() if line.split()[:2] == ["epoch", "stage"]]
+    assert len(headers) == 2, headers
 
     records = [json.loads((tmp_path / f"rank-{rank}.json").read_text()) for rank in (0, 1)]
     assert {record["world"] for record in records} == {2}
