@@ -66,8 +66,8 @@ def test_two_processes_write_one_run_that_matches_one_process(runner, config, ex
     assert (manifest["status"], manifest["processes"]) == ("finished", 2)
     assert len(list((two["results_dir"] / "checkpoints").glob("*.ckpt"))) == 1
     table = two["metrics"].table
-    assert list(table.xs("Reval", level="stage").index) == [two["best_epoch"]]  # evaluated once
-    assert list(table.xs("Test", level="stage").index) == [two["best_epoch"]]
+    assert list(table.xs("Reval", level="stage").index) == [two["best_epoch_index"]]  # evaluated once
+    assert list(table.xs("Test", level="stage").index) == [two["best_epoch_index"]]
 
     for name in ("reval_acc_epoch", "test_acc_epoch"):
         assert two["metrics_last"][name] == pytest.approx(one["metrics_last"][name], abs=TOLERANCE), name

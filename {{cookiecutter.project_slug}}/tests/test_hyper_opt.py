@@ -17,12 +17,22 @@ pytestmark = pytest.mark.usefixtures("ray_local")
 def test_search_returns_the_documented_keys(runner, search_space, search_extra):
     result = runner.run_hyper_opt(tiny_task.LitTiny, search_space, search_extra)
 
-    assert {"lmodule_best", "best_epoch", "best_config", "metrics", "metrics_last", "analysis", "trials"} <= set(result)
+    assert {
+        "lmodule_best",
+        "best_epoch",
+        "best_epoch_index",
+        "best_config",
+        "metrics",
+        "metrics_last",
+        "analysis",
+        "trials",
+    } <= set(result)
     trials = result["trials"]
     assert len(trials) == 4 and set(trials["status"]) == {"TERMINATED"}
     assert len(result["analysis"]) == 4
     df = result["metrics"].table
-    best_epoch = result["best_epoch"]
+    best_epoch = result["best_epoch_index"]  # as the tables number epochs, from 0
+    assert result["best_epoch"] == best_epoch + 1  # epochs trained, the reference's count
     # The driver's re-validation of the reloaded best checkpoint reproduces the best trial's best value.
     assert df.loc[("Reval", best_epoch), "acc"] == pytest.approx(trials["best_val_acc_epoch"].max(), abs=1e-6)
     assert df.loc[("Val", best_epoch), "acc"] == pytest.approx(df.loc[("Reval", best_epoch), "acc"], abs=1e-6)
@@ -33,7 +43,7 @@ def test_search_returns_the_documented_keys(runner, search_space, search_extra):
     assert (result["results_dir"] / "trials.csv").exists()
     assert (result["results_dir"] / "plot.png").exists()
     manifest = json.loads((result["results_dir"] / "manifest.json").read_text())
-    assert manifest["status"] == "finished" and manifest["best_epoch"] == best_epoch
+    assert manifest["status"] == "finished" and manifest["best_epoch_index"] == best_epoch
     assert manifest["best_config"]["batch_size"] == result["best_config"]["batch_size"]
     assert manifest["extra_config"]["n_samples"] == 4 and "wandb_project" not in manifest["extra_config"]
     assert manifest["metrics_last"]["test_acc_epoch"] == pytest.approx(result["metrics_last"]["test_acc_epoch"])
@@ -45,7 +55,9 @@ def test_search_minimises_a_loss(runner, search_space, search_extra):
     result = runner.run_hyper_opt(tiny_task.LitTiny, search_space, extra)
 
     best = result["trials"]["best_val_loss_epoch"]
-    assert result["metrics"].table.loc[("Reval", result["best_epoch"]), "loss"] == pytest.approx(best.min(), rel=1e-5)
+    assert result["metrics"].table.loc[("Reval", result["best_epoch_index"]), "loss"] == pytest.approx(
+        best.min(), rel=1e-5
+    )
     assert best.min() < best.max()
 
 

@@ -71,7 +71,7 @@ def test_in_a_notebook_one_table_and_one_plot_redraw_in_place(
     final = table.shown[-1]
     assert list(final.index.names) == ["epoch", "stage"]
     assert len(final) == 2 * epochs + 2 == len(result["metrics"].table)
-    assert list(final.index[-2:]) == [(result["best_epoch"], "Reval"), (result["best_epoch"], "Test")]
+    assert list(final.index[-2:]) == [(result["best_epoch_index"], "Reval"), (result["best_epoch_index"], "Test")]
     assert final.loc[(epochs - 1, "Val"), "acc"] == result["metrics"].table.loc[("Val", epochs - 1), "acc"]
     assert [len(shown) for shown in table.shown[:epochs]] == [2 * (epoch + 1) for epoch in range(epochs)]
     assert all(kind == "png" and data.startswith(b"\x89PNG") for kind, data in plot.shown)
@@ -87,7 +87,7 @@ def test_outside_a_notebook_one_epoch_table_grows_then_one_summary(runner, confi
     assert lines[headers[0]] == ["epoch", "stage", "acc", "f1", "loss"]
     epoch_rows = [words[:2] for words in lines[headers[0] + 2 : headers[0] + 2 + 2 * config["max_epochs"]]]
     assert epoch_rows == [[str(e), stage] for e in range(config["max_epochs"]) for stage in ("Train", "Val")]
-    best = str(result["best_epoch"])
+    best = str(result["best_epoch_index"])
     summary = [words[:2] for words in lines[headers[1] + 2 :][:4]]
     assert summary == [[best, "Train"], [best, "Val"], [best, "Reval"], [best, "Test"]]
 

@@ -37,7 +37,7 @@ def test_without_a_validation_loader_a_train_metric_picks_the_checkpoint(config,
     assert _stages(result) == ["Train", "Test"]
     assert _manifest(result)["stages"] == ["Train", "Test"]
     train_loss = result["metrics"].stage("Train")["loss"]
-    assert result["best_epoch"] == int(train_loss.idxmin())
+    assert result["best_epoch_index"] == int(train_loss.idxmin())
     assert "test_acc_epoch" in result["metrics_last"]
     assert not [name for name in result["metrics_last"].index if name.startswith(("val_", "reval_"))]
     assert "Val" not in set(result["metrics"].df["stage"])  # the flat layout too
@@ -48,8 +48,8 @@ def test_without_a_test_loader_the_run_ends_with_its_re_validation(config, extra
 
     assert _stages(result) == ["Train", "Val", "Reval"]
     assert _manifest(result)["stages"] == ["Train", "Val", "Reval"]
-    best_val = result["metrics"].table.loc[("Val", result["best_epoch"]), "acc"]
-    assert result["metrics"].table.loc[("Reval", result["best_epoch"]), "acc"] == pytest.approx(best_val)
+    best_val = result["metrics"].table.loc[("Val", result["best_epoch_index"]), "acc"]
+    assert result["metrics"].table.loc[("Reval", result["best_epoch_index"]), "acc"] == pytest.approx(best_val)
 
 
 def test_without_validation_or_test_the_best_weights_still_come_back(config, extra_config):
@@ -87,5 +87,5 @@ def test_a_search_without_validation_optimizes_a_train_metric(ray_local, search_
     assert _stages(result) == ["Train", "Test"]
     assert _manifest(result)["stages"] == ["Train", "Test"]
     best_train = result["metrics"].stage("Train")["acc"]
-    assert result["best_epoch"] == int(best_train.idxmax())
+    assert result["best_epoch_index"] == int(best_train.idxmax())
     assert len(result["trials"]) == 2

@@ -58,7 +58,7 @@ def test_min_mode_metric_on_an_unseen_module(extra_config):
 
     val_loss = result["metrics"].table.xs("Val", level="stage")["loss"]
     assert isinstance(result["lmodule_best"], LitLogisticRegression)
-    assert result["best_epoch"] == val_loss.idxmin()
+    assert result["best_epoch_index"] == val_loss.idxmin()
     assert abs(result["metrics_last"]["reval_loss_epoch"] - val_loss.min()) < 1e-6
     assert val_loss.iloc[-1] < val_loss.iloc[0]
     assert "test_loss_epoch" in result["metrics_last"]

@@ -39,8 +39,8 @@ def test_each_trial_trains_on_two_workers_and_the_best_is_evaluated_here(
         assert sorted(w["rank"] for w in workers) == [0, 1] and {w["world"] for w in workers} == {2}
     assert list(result["trials"]["status"]) == ["TERMINATED"] * 3
     table = result["metrics"].table
-    assert list(table.xs("Reval", level="stage").index) == [result["best_epoch"]]
-    assert list(table.xs("Test", level="stage").index) == [result["best_epoch"]]
+    assert list(table.xs("Reval", level="stage").index) == [result["best_epoch_index"]]
+    assert list(table.xs("Test", level="stage").index) == [result["best_epoch_index"]]
     assert isinstance(result["lmodule_best"], tiny_task.LitTiny)
 
 

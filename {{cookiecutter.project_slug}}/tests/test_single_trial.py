@@ -20,7 +20,16 @@ from {{ cookiecutter.package_name }}.hyperlight import Runner, TrialMetrics, __v
 def test_single_trial_returns_documented_result(runner, config, extra_config):
     result = runner.run_single_trial(tiny_task.LitTiny, config, extra_config)
 
-    documented = {"lmodule_best", "best_epoch", "trainer", "metrics", "metrics_last", "results_dir", "run_name"}
+    documented = {
+        "lmodule_best",
+        "best_epoch",
+        "best_epoch_index",
+        "trainer",
+        "metrics",
+        "metrics_last",
+        "results_dir",
+        "run_name",
+    }
     assert set(result) == documented
     assert isinstance(result["metrics"], TrialMetrics)
     df = result["metrics"].table
@@ -28,7 +37,8 @@ def test_single_trial_returns_documented_result(runner, config, extra_config):
     assert list(df.xs("Train", level="stage").index) == [0, 1, 2]
     assert list(df.columns) == ["acc", "f1", "loss"]
     # metrics_last holds each stage's last epoch under the logged name, read from the table itself.
-    last, best = df.xs("Val", level="stage").index[-1], result["best_epoch"]
+    last, best = df.xs("Val", level="stage").index[-1], result["best_epoch_index"]
+    assert result["best_epoch"] == best + 1  # epochs trained: CONFIG["max_epochs"] = best_epoch retrains to it
     assert result["metrics_last"]["val_acc_epoch"] == df.loc[("Val", last), "acc"]
     assert result["metrics_last"]["train_loss_epoch"] == df.loc[("Train", last), "loss"]
     assert result["metrics_last"]["reval_acc_epoch"] == df.loc[("Reval", best), "acc"]
@@ -69,7 +79,7 @@ def test_manifest_records_the_run(runner, config, extra_config, tmp_path, monkey
     assert manifest["versions"]["torch"] == metadata.version("torch")
     assert manifest["python"] == platform.python_version()
     assert (manifest["hyperlight_version"], manifest["template_version"]) == (__version__, TEMPLATE_VERSION)
-    assert manifest["best_epoch"] == result["best_epoch"]
+    assert (manifest["best_epoch"], manifest["best_epoch_index"]) == (result["best_epoch"], result["best_epoch_index"])
     assert manifest["metrics_last"] == pytest.approx(result["metrics_last"].to_dict())
 
 
@@ -96,7 +106,7 @@ def test_lmodule_best_holds_the_best_checkpoint_not_the_last_weights(config, ext
     [scrambler] = [cb for cb in result["trainer"].callbacks if isinstance(cb, ScrambleWeightsFrom)]
 
     val_acc = result["metrics"].table.xs("Val", level="stage")["acc"]
-    assert result["best_epoch"] == val_acc.idxmax() <= 2 < len(val_acc) - 1
+    assert result["best_epoch_index"] == val_acc.idxmax() <= 2 < len(val_acc) - 1
     [ckpt] = (result["results_dir"] / "checkpoints").glob("*.ckpt")
     saved = torch.load(ckpt, weights_only=False)["state_dict"]
     best, last = result["lmodule_best"].state_dict(), scrambler.last_weights

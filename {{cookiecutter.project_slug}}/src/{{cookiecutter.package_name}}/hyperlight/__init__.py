@@ -9,6 +9,7 @@ Module map (each file imports only files listed above it; only runner.py reaches
 nothing here imports tasks/, which your model.py may):
     version.py       __version__, recorded in every manifest
     errors.py        ConfigError, SearchFailedError, SearchInterruptedError; message helpers
+    best_epoch.py    how the best epoch is counted: best_epoch (epochs trained) and best_epoch_index (tables)
     rules.py         value predicates (an int that is not a bool, a positive number)
     metric_names.py  the `<stage>_<name>_<step|epoch>` rule and its helpers
     ranking.py       "best" by metric_opt_mode
@@ -19,8 +20,8 @@ nothing here imports tasks/, which your model.py may):
     overrides.py     `--set key=value` parsing
     display.py       tables and figures: inline in a notebook, printed or saved elsewhere
     curves_plot.py   per-epoch curves as panels (a trial's stages, or runs overlaid); plot()/show_report()
-    flat_layout.py   PyTorch Hyperlight's flat metrics layout (`val_acc` columns), read and written
-    metrics.py       TrialMetrics: the per-epoch table, last values and plot
+    flat_layout.py   PyTorch Hyperlight's flat metrics layout (`val_acc` columns, a `run` column), read and written
+    metrics.py       TrialMetrics: the per-epoch table (of one run or several), last values and plot
     comparison.py    the session's runs side by side: last-values table, overlaid curves, sorted report
     manifest.py      manifest.json and its lifecycle (running, finished, failed, interrupted)
     results.py       the run folder, metrics.csv, plot.png

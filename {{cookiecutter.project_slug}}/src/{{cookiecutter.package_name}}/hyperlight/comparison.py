@@ -5,21 +5,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .curves_plot import CurvesView
 from .display import in_notebook, show_figure, show_table
 from .errors import did_you_mean
 from .flat_layout import logged_name
 from .metric_modes import MIN_MODE, metric_mode
-from .metric_names import TRAIN, VAL
-from .metrics import EPOCH, STAGE, TrialMetrics
+from .metric_names import STAGES, TRAIN, VAL
+from .metrics import RUN, TrialMetrics
 
-RUN = "run"  # the index of the last-values table and the first level of the merged curves
 # get_metrics() keys, as PyTorch Hyperlight named them: the last-values table and the merged curves
 LAST_METRICS, CURVES = "run_x_last_metric_df", "epoch_x_stage_run_metric"
 COMPARISON_PLOT = "comparison.png"  # saved next to the runs when no notebook can show it
@@ -37,18 +35,6 @@ def sort_runs(table: pd.DataFrame, sort_by: Sequence[str]) -> pd.DataFrame:
     ascending = [metric_mode(name) == MIN_MODE for name in columns]
     ordered = table.sort_values(columns, ascending=ascending, na_position="last", kind="stable")
     return ordered[columns + [c for c in table.columns if c not in columns]]
-
-
-class RunCurves(CurvesView):
-    """The per-epoch metrics of several runs: `.table` indexed by (run, stage, epoch); `.plot()` overlays them."""
-
-    def __init__(self, runs: Mapping[str, TrialMetrics], keep_train_val_only: bool = False) -> None:
-        frames = {name: metrics.table for name, metrics in runs.items()}
-        empty = pd.DataFrame(index=pd.MultiIndex.from_arrays([[], [], []], names=[RUN, STAGE, EPOCH]))
-        df = pd.concat(frames, names=[RUN]) if frames else empty
-        if keep_train_val_only:
-            df = df[df.index.get_level_values(STAGE).isin([TRAIN, VAL])]
-        self.table: pd.DataFrame = df
 
 
 class RunComparison:
@@ -73,9 +59,14 @@ class RunComparison:
         table = pd.DataFrame(rows) if rows else pd.DataFrame(dtype=float)
         return table.rename_axis(RUN)
 
+    def curves(self, keep_train_val_only: bool = False) -> TrialMetrics:
+        """Every run's per-epoch metrics in one TrialMetrics: `.table` by (run, stage, epoch), `.df` with a run
+        column, so PyTorch Hyperlight's `get_metrics()["epoch_x_stage_run_metric"].df` and `.plot()` work."""
+        return TrialMetrics.from_runs(self.runs, (TRAIN, VAL) if keep_train_val_only else STAGES)
+
     def metrics(self, keep_train_val_only: bool = False) -> dict[str, Any]:
         """The last-values table and the merged curves, under PyTorch Hyperlight's keys."""
-        return {LAST_METRICS: self.last_values(), CURVES: RunCurves(self.runs, keep_train_val_only)}
+        return {LAST_METRICS: self.last_values(), CURVES: self.curves(keep_train_val_only)}
 
     def show_report(
         self,
@@ -96,7 +87,7 @@ class RunComparison:
         show_table(sort_runs(self.last_values(), sort_by))
         if path is None and not in_notebook():
             path = list(self.folders.values())[-1].parent / COMPARISON_PLOT
-        fig = RunCurves(self.runs, keep_train_val_only).plot(figsize, **plot_kwargs)
+        fig = self.curves(keep_train_val_only).plot(figsize, **plot_kwargs)
         saved = show_figure(fig, path)
         if saved is not None:
             print(f"Comparison plot: {saved.resolve()}")

@@ -9,6 +9,7 @@ import pandas as pd
 from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.trainer.states import TrainerFn
 
+from .best_epoch import describe_best_epoch
 from .display import LiveOutput, figure_image, in_notebook
 from .epoch_table import epoch_table, metric_names, table_order
 from .metric_names import REVAL, STAGES, TEST, TRAIN, VAL
@@ -33,7 +34,7 @@ class MetricsProgress(Callback):
         self.rows: list[dict] = []
         self.csv_path = csv_path
         self.print_tables = print_tables
-        # Epoch the re-validation and test rows are filed under: the best checkpoint's.
+        # Epoch the re-validation and test rows are filed under: the best checkpoint's, as tables number it.
         self.eval_epoch = 0
         self._pending_epoch: int | None = None
         self._live: tuple[LiveOutput, LiveOutput] | None = None  # the notebook's table and plot, once shown
@@ -110,7 +111,8 @@ class MetricsProgress(Callback):
             return
         done = [word for stage, word in ((REVAL, "re-validated"), (TEST, "tested")) if self._has(stage)]
         summary = [*self.epoch_rows(self.eval_epoch), *(row for row in self.rows if row[STAGE] in (REVAL, TEST))]
-        headline = f"Best epoch {self.eval_epoch}" + (f", {' and '.join(done)}" if done else "")
+        evaluated = f", {' and '.join(done)}" if done else ""
+        headline = f"Best checkpoint {describe_best_epoch(self.eval_epoch)}{evaluated}"
         print(f"\n{headline}:\n" + epoch_table(summary), flush=True)
 
     def _has(self, stage: str) -> bool:

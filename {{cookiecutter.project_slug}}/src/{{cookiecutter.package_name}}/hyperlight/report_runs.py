@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from .best_epoch import BEST_EPOCH, BEST_EPOCH_INDEX, describe_best_epoch
 from .errors import ConfigError
 from .manifest import MANIFEST_FILE, SETTINGS_FIELD, STAGES_FIELD, STATUS_FIELD, read_manifest
 from .metric_names import REVAL, TEST, VAL, VAL_PREFIX, is_epoch_metric, monitored_stage, report_name, table_column
@@ -21,7 +22,7 @@ from .results import SEARCH_PREFIX
 from .trial_tables import TRIALS_FILE, SearchTables, read_search_tables
 
 # Manifest fields that single_trial.py and search/hyper_opt.py write, and settings keys read back here.
-STARTED_FIELD, ERROR_FIELD, BEST_EPOCH_FIELD = "started", "error", "best_epoch"
+STARTED_FIELD, ERROR_FIELD = "started", "error"
 CONFIG_FIELD, BEST_CONFIG_FIELD, METRICS_LAST_FIELD = "config", "best_config", "metrics_last"
 METRIC_KEY, MODE_KEY = "metric_to_optimize", "metric_opt_mode"
 
@@ -118,7 +119,7 @@ def run_table(runs: list[RunFolder]) -> pd.DataFrame:
                 STATUS_FIELD: run.manifest.get(STATUS_FIELD),
                 STARTED_FIELD: str(run.manifest.get(STARTED_FIELD, ""))[:19].replace("T", " "),  # no time zone
                 METRIC_KEY: run.metric,
-                BEST_EPOCH_FIELD: run.manifest.get(BEST_EPOCH_FIELD),
+                BEST_EPOCH: run.manifest.get(BEST_EPOCH),
                 **{
                     f"{stage} {name}": run.metrics_last.get(report_name(stage, name), math.nan)
                     for name in names
@@ -135,8 +136,8 @@ def describe(run: RunFolder) -> str:
     facts = [f"{STATUS_FIELD}: {run.manifest.get(STATUS_FIELD)}", f"{STARTED_FIELD}: {run.manifest.get(STARTED_FIELD)}"]
     if run.metric is not None:
         facts.append(f"optimizing {run.metric} ({run.mode})")
-    if run.manifest.get(BEST_EPOCH_FIELD) is not None:
-        facts.append(f"best epoch: {run.manifest[BEST_EPOCH_FIELD]}")
+    if run.manifest.get(BEST_EPOCH_INDEX) is not None:
+        facts.append(f"best checkpoint {describe_best_epoch(run.manifest[BEST_EPOCH_INDEX])}")
     if run.manifest.get(STAGES_FIELD):
         facts.append(f"stages: {', '.join(run.manifest[STAGES_FIELD])}")
     if run.manifest.get(ERROR_FIELD):

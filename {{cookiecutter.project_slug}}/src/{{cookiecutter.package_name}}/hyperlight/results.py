@@ -14,12 +14,13 @@ METRICS_FILE, PLOT_FILE = "metrics.csv", "plot.png"
 SEARCH_PREFIX = "tune-"  # of a search's folder name under results/<experiment_id>/
 
 
-def check_run_name(name: str | None) -> None:
-    """A run name becomes part of a folder name: one plain path component, not taken for a search's folder."""
+def check_run_name(name: str | None, what: str = "run_name") -> None:
+    """A run name (`what` says which argument gave it) becomes part of a folder name: one plain path
+    component, not taken for a search's folder."""
     if name is not None and (not isinstance(name, str) or name in ("", ".", "..") or Path(name).name != name):
-        raise ConfigError(f"run_name must be a folder name without '/', such as 'baseline', got {name!r}")
+        raise ConfigError(f"{what} must be a folder name without '/', such as 'baseline', got {name!r}")
     if name is not None and name.startswith(SEARCH_PREFIX):
-        raise ConfigError(f"run_name {name!r} starts with '{SEARCH_PREFIX}', which names search folders")
+        raise ConfigError(f"{what} {name!r} starts with '{SEARCH_PREFIX}', which names search folders")
 
 
 def create_run_dir(results_dir: str | Path, experiment_id: str, prefix: str = "") -> Path:

@@ -61,8 +61,13 @@ class Runner:
         config: dict[str, Any],
         extra_config: dict[str, Any],
         run_name: str | None = None,
+        extra_run_name_prefix: str = "",
     ) -> dict[str, Any]:
-        """Train, reload the best checkpoint, re-validate and test it; see `single_trial.run_single_trial`."""
+        """Train, reload the best checkpoint, re-validate and test it; see `single_trial.run_single_trial`.
+
+        extra_run_name_prefix: the reference's way to tell runs apart (`full-train-`): it starts the run's
+        name, in its folder, its manifest and its row of `get_metrics()`.
+        """
         result = run_single_trial(
             self.configure_dataloaders,
             lmodule_class,
@@ -72,6 +77,7 @@ class Runner:
             pl_loggers=self.pl_loggers,
             experiment_id=self.experiment_id,
             run_name=run_name,
+            extra_run_name_prefix=extra_run_name_prefix,
         )
         self.comparison.add(result[RUN_NAME], result["metrics"], result["results_dir"])
         return result
@@ -83,10 +89,12 @@ class Runner:
         extra_config: dict[str, Any],
         resume: bool | str = False,
         address: str | None = None,
+        extra_run_name_prefix: str = "",
     ) -> dict[str, Any]:
         """Search with Ray Tune, then re-validate and test the best trial; see `search.hyper_opt.run_hyper_opt`.
 
-        The best trial joins the comparison under the search's run name, its folder's name.
+        The best trial joins the comparison under the search's run name, its folder's name
+        (`tune-<extra_run_name_prefix><date>-<time>`).
         """
         from .search.hyper_opt import run_hyper_opt  # Ray loads only when a search runs
 
@@ -100,6 +108,7 @@ class Runner:
             experiment_id=self.experiment_id,
             resume=resume,
             address=address,
+            extra_run_name_prefix=extra_run_name_prefix,
         )
         self.comparison.add(Path(result["results_dir"]).name, result["metrics"], result["results_dir"])
         return result

@@ -90,7 +90,8 @@ class Settings:
         0,
         COUNT,
         "epochs before early stopping starts watching; patience counts after them, so a run stops "
-        "after epoch `grace + patience` at the earliest",
+        "after epoch `grace + patience` at the earliest; absent from EXTRA_CONFIG: grace_period's value "
+        "when that is set (the reference's one grace period for both)",
     )
     train_loader_name: str = _setting("train_loader", TEXT, "key of the training loader in the data dict")
     val_loader_name: str | None = _setting(
@@ -146,7 +147,10 @@ class Settings:
         (SCOPE_TUNE,),
     )
     grace_period: int = _setting(
-        1, POSITIVE, "ASHA first compares trials after this many epochs, then 4x, 16x", (SCOPE_TUNE,)
+        1,
+        POSITIVE,
+        "ASHA first compares trials after this many epochs, then 4x, 16x; also early stopping's grace "
+        "when ptl_early_stopping_grace_period is absent",
     )
     epoch_upper_limit: int | None = _setting(
         None, _optional(POSITIVE), "ASHA's max_t; None: the largest max_epochs of the search space", (SCOPE_TUNE,)
@@ -166,6 +170,8 @@ class Settings:
 
 # Settings the Runner's own arguments decide (is_debug, log2wandb), by name.
 FAST_DEV_RUN, WANDB_PROJECT = "fast_dev_run", "wandb_project"
+# In the reference, grace_period served both ASHA and early stopping; the second key splits them.
+GRACE_PERIOD, EARLY_STOPPING_GRACE = "grace_period", "ptl_early_stopping_grace_period"
 
 
 def setting_info() -> dict[str, tuple[Any, SettingInfo]]:
@@ -186,6 +192,8 @@ def resolve_settings(extra_config: Mapping[str, Any]) -> Settings:
             problems.append(f"{key} must be {info[key][1].rule.text}, got {value!r}")
     raise_if(problems, "extra_config is invalid")
     values = dict(extra_config)
+    if EARLY_STOPPING_GRACE not in values and GRACE_PERIOD in values:
+        values[EARLY_STOPPING_GRACE] = values[GRACE_PERIOD]
     if values.get("n_workers") is None:  # the reference's "cpu_per_trial: Ray + DataLoaders"
         values["n_workers"] = int(values["cpu_per_trial"]) if "cpu_per_trial" in values else 0
     values["ray_metrics_to_show"] = tuple(values.get("ray_metrics_to_show") or (values["metric_to_optimize"],))

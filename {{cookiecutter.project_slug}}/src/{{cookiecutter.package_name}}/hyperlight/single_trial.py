@@ -11,6 +11,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 
 from . import tracking
+from .best_epoch import best_epoch_fields, describe_best_epoch
 from .checks import BATCH_SIZE, check_config, check_loaders, fit_loaders, run_stages
 from .console import quiet_lightning
 from .devices import check_device, n_processes
@@ -53,17 +54,20 @@ def run_single_trial(
     experiment_id: str = "default",
     pl_loggers: Sequence[Logger | LoggerFactory] = (),
     run_name: str | None = None,
+    extra_run_name_prefix: str = "",
 ) -> dict[str, Any]:
     """Validate everything cheap first, then train; on failure the manifest says why.
 
     run_name: names the run in its folder (`<run_name>-<date>-<time>`), manifest and tracker;
     by default the run is named like its folder, `<LightningModule class>-<date>-<time>`.
+    extra_run_name_prefix: goes before either name, as in the reference (`full-train-`).
     pl_loggers: Lightning loggers (each run gets a deep copy) or functions of the run's folder returning one.
     """
     check_config(config)
     settings = resolve_settings(extra_config)
     check_device(settings)
     check_run_name(run_name)
+    check_run_name(extra_run_name_prefix or None, "extra_run_name_prefix")
     tracking.check_tracking(settings, pl_loggers)
     if settings.seed is not None:
         pl.seed_everything(settings.seed, workers=True)
@@ -72,8 +76,9 @@ def run_single_trial(
     train_loader, val_loader = fit_loaders(loaders, settings)
     config = with_schedule(config, settings, len(train_loader))
 
-    run_dir = create_run_dir(settings.results_dir, experiment_id, prefix=f"{run_name or lmodule_class.__name__}-")
-    run_name = run_name or run_dir.name
+    name = f"{extra_run_name_prefix}{run_name or lmodule_class.__name__}"
+    run_dir = create_run_dir(settings.results_dir, experiment_id, prefix=f"{name}-")
+    run_name = name if run_name else run_dir.name
     progress = MetricsProgress(csv_path=run_dir / METRICS_FILE)
     fields = {RUN_NAME: run_name, "seed": settings.seed, "config": config, STAGES_FIELD: run_stages(settings)}
     with record_run(run_dir, **fields, **{SETTINGS_FIELD: settings.in_scope(SCOPE_TRAIN)}) as manifest:
@@ -101,17 +106,14 @@ def run_single_trial(
             metrics = TrialMetrics(progress.rows)
             csv_path, png_path = save_metrics(run_dir, metrics)
             tracked.log_image(png_path)
-        manifest.update(
-            best_epoch=progress.eval_epoch,
-            best_checkpoint=checkpoint.best_model_path,
-            metrics_last=metrics.series_last.to_dict(),
-        )
+        best = best_epoch_fields(progress.eval_epoch)
+        manifest.update(**best, best_checkpoint=checkpoint.best_model_path, metrics_last=metrics.series_last.to_dict())
     files = {"plot": png_path, "metrics": csv_path, "manifest": run_dir / MANIFEST_FILE}
-    print_results(f"Best epoch: {progress.eval_epoch}. Results: {run_dir.resolve()}", files)
+    print_results(f"Best checkpoint {describe_best_epoch(progress.eval_epoch)}. Results: {run_dir.resolve()}", files)
     return {
         RUN_NAME: run_name,
         "lmodule_best": lmodule_best,
-        "best_epoch": progress.eval_epoch,
+        **best,
         "trainer": trainer,
         "metrics": metrics,
         "metrics_last": metrics.series_last,

@@ -50,10 +50,10 @@ def search_to_resume(results_dir: str, experiment_id: str, resume: bool | str) -
     return run_dir, started
 
 
-def start(settings: Settings, experiment_id: str, resumed: tuple[Path, dict] | None):
+def start(settings: Settings, experiment_id: str, resumed: tuple[Path, dict] | None, name_prefix: str = ""):
     """The settings, the local folder and the manifest fields of a new search, or of the one to resume."""
     if resumed is None:
-        run_dir = create_run_dir(settings.results_dir, experiment_id, prefix=SEARCH_PREFIX)
+        run_dir = create_run_dir(settings.results_dir, experiment_id, prefix=f"{SEARCH_PREFIX}{name_prefix}")
         path = experiment_path(settings, experiment_id, run_dir.name)
         return settings, run_dir, {RUN_NAME: run_dir.name, EXPERIMENT_PATH: path}
     run_dir, started = resumed

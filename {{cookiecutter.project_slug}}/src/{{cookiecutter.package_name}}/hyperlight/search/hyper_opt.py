@@ -10,6 +10,7 @@ from typing import Any
 import lightning.pytorch as pl
 import ray
 
+from ..best_epoch import BEST_EPOCH_INDEX, best_epoch_fields, describe_best_epoch
 from ..checks import check_loaders, run_stages
 from ..console import quiet_lightning
 from ..devices import check_device
@@ -18,7 +19,7 @@ from ..evaluation import evaluate_checkpoint, evaluation_trainer
 from ..manifest import SETTINGS_FIELD, STAGES_FIELD, record_run
 from ..metrics import TrialMetrics
 from ..progress import MetricsProgress
-from ..results import METRICS_FILE, PLOT_FILE, print_results, save_metrics
+from ..results import METRICS_FILE, PLOT_FILE, check_run_name, print_results, save_metrics
 from ..settings import SCOPE_TUNE, Settings
 from ..tracking import check_tracking
 from ..trial_tables import STATUS_COLUMN, TRIALS_FILE, trials_summary
@@ -68,6 +69,7 @@ def run_hyper_opt(
     resume: bool | str = False,
     address: str | None = None,
     pl_loggers: Sequence[LoggerFactory] = (),
+    extra_run_name_prefix: str = "",
 ) -> dict[str, Any]:
     """Search, then hand back the best trial already re-validated and tested.
 
@@ -76,8 +78,10 @@ def run_hyper_opt(
     resume: True continues the search of this experiment that ran last, a path (its folder) that one.
     address: a Ray cluster to join (RAY_ADDRESS works too); by default Ray starts locally.
     pl_loggers: functions of a trial's folder returning a Lightning logger. W&B runs: see `wandb_runs`.
+    extra_run_name_prefix: names a new search's folder `tune-<prefix><date>-<time>`, as in the reference.
     """
     settings = search_settings(extra_config, search_space_config)
+    check_run_name(extra_run_name_prefix or None, "extra_run_name_prefix")
     check_tracking(settings, pl_loggers, search=True)  # W&B warns here, not from every trial
     check_device(settings, training=False)  # the driver re-validates and tests the best trial, on one device
     # Built now for the final evaluation, and a data function that breaks fails before Ray starts.
@@ -96,7 +100,7 @@ def run_hyper_opt(
 
     # A local Ray sees the CPUs just checked; trials of several workers are Ray Train runs (see init_ray).
     init_ray(address, num_cpus=local_cpus, verbose=settings.verbose, dashboard=settings.workers_per_trial > 1)
-    settings, run_dir, fields = folders.start(settings, experiment_id, resumed)
+    settings, run_dir, fields = folders.start(settings, experiment_id, resumed, extra_run_name_prefix)
     if settings.max_failures is None:  # on this machine a failure is the code's: retrying it only costs time
         settings = dataclasses.replace(settings, max_failures=3 if on_cluster else 0)
     resources = ray.cluster_resources()
@@ -121,7 +125,8 @@ def run_hyper_opt(
         outcome = _summarize(grid, setup.searched_keys(search_space_config), settings, loaders, lmodule_class, run_dir)
         best = outcome.pop("best")
         log_best(settings, run_dir, search.group, best.config, outcome["metrics_last"], run_dir / PLOT_FILE)
-        manifest.update(best_trial=best.path, best_epoch=outcome["best_epoch"], best_config=best.config)
+        epochs = best_epoch_fields(outcome[BEST_EPOCH_INDEX])
+        manifest.update(best_trial=best.path, **epochs, best_config=best.config)
         manifest.update(metrics_last=outcome["metrics_last"].to_dict())
     return outcome
 
@@ -139,10 +144,11 @@ def _summarize(grid, searched, settings: Settings, loaders, lmodule_class, run_d
     lmodule_best, best_epoch, metrics = _evaluate(best, settings, loaders, lmodule_class, run_dir)
     csv_path, png_path = save_metrics(run_dir, metrics)
     files = {"plot": png_path, "metrics": csv_path, "trials": run_dir / TRIALS_FILE}
-    print_results(f"Best trial: {best.path} (epoch {best_epoch}). Results: {run_dir.resolve()}", files)
+    headline = f"Best trial: {best.path}, its best checkpoint {describe_best_epoch(best_epoch)}"
+    print_results(f"{headline}. Results: {run_dir.resolve()}", files)
     return {
         "lmodule_best": lmodule_best,
-        "best_epoch": best_epoch,
+        **best_epoch_fields(best_epoch),
         "best_config": best.config,
         "best": best,
         "metrics": metrics,

@@ -84,6 +84,16 @@ def trainable(
     return tune.with_resources(bound, {"cpu": settings.cpu_per_trial, "gpu": settings.gpu_per_trial})
 
 
+def _searcher(search_space: Mapping[str, Any], settings: Settings) -> HyperOptSearch | None:
+    """HyperOpt proposes the searched keys; with every key pinned (say by `--set`) it has nothing to
+    propose and refuses, so Tune's default runs n_samples trials of the one config."""
+    if not searched_keys(search_space):
+        return None
+    # HyperOpt's default of 20 random starts would make a 16-trial search purely random.
+    n_initial = max(1, min(20, settings.n_samples // 2))
+    return HyperOptSearch(n_initial_points=n_initial, random_state_seed=settings.seed)
+
+
 def new_tuner(
     trainable_fn, search_space: Mapping[str, Any], settings: Settings, path: str, max_concurrent: int
 ) -> tune.Tuner:
@@ -91,8 +101,7 @@ def new_tuner(
     tune_config = tune.TuneConfig(
         metric=metric,
         mode=mode,
-        # HyperOpt's default of 20 random starts would make a 16-trial search purely random.
-        search_alg=HyperOptSearch(n_initial_points=max(1, min(20, n_samples // 2)), random_state_seed=settings.seed),
+        search_alg=_searcher(search_space, settings),
         scheduler=ASHAScheduler(max_t=settings.epoch_upper_limit, grace_period=settings.grace_period),
         num_samples=n_samples,
         max_concurrent_trials=max_concurrent,
