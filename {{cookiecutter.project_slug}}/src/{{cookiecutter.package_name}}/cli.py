@@ -1,4 +1,4 @@
-"""Command line: `python -m {{ cookiecutter.package_name }} train`, `tune` or `report`.
+"""Command line: `python -m {{ cookiecutter.package_name }} train`, `tune`, `final`, `compare` or `report`.
 
 Only argparse is imported at the top, so `--help` answers instantly; torch, Lightning
 and Ray load inside the command that needs them (`train` and `report` never load Ray).
@@ -9,44 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="{{ cookiecutter.package_name }}", description=__doc__.splitlines()[0])
-    overrides = argparse.ArgumentParser(add_help=False)
-    overrides.add_argument(
-        "--set",
-        dest="overrides",
-        metavar="KEY=VALUE",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="override a key of CONFIG or EXTRA_CONFIG, e.g. --set lr=1e-3 max_epochs=5; "
-        "in `tune` a CONFIG key set here is no longer searched",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    fast = argparse.ArgumentParser(add_help=False)
-    fast.add_argument("--fast-dev-run", action="store_true", help="one epoch of two batches per stage, end to end")
-    commands.add_parser(
-        "train", parents=[overrides, fast], help="run a single trial with CONFIG and EXTRA_CONFIG from config.py"
-    )
-    tune = commands.add_parser(
-        "tune", parents=[overrides, fast], help="search SEARCH_SPACE_CONFIG with Ray Tune, then test the best trial"
-    )
-    tune.add_argument("--num-samples", type=int, metavar="N", help="number of trials (default: n_samples)")
-    tune.add_argument(
-        "--resume",
-        nargs="?",
-        const=True,
-        default=False,
-        metavar="PATH",
-        help="continue the search this experiment ran last, or the one in PATH (a results/.../tune-* folder)",
-    )
-    tune.add_argument("--address", help="join this Ray cluster (default: RAY_ADDRESS, else start Ray locally)")
-    report = commands.add_parser(
-        "report", help="write report.md and report.html (run table, best config, plots) of an experiment's runs"
-    )
-    report.add_argument("experiment_dir", metavar="PATH", help="the experiment's folder, e.g. results/<experiment_id>")
-    return parser
+from .cli_parser import build_parser
 
 
 class ProjectTask:
@@ -67,14 +30,27 @@ def _runner(task, args: argparse.Namespace):
     from .hyperlight import Runner
 
     # --fast-dev-run is the reference's is_debug: every run of this Runner is a fast dev run.
-    return Runner(task.configure_dataloaders, is_debug=args.fast_dev_run, experiment_id=task.EXPERIMENT_ID)
+    debug = getattr(args, "fast_dev_run", False)  # `final` trains exactly the epochs the search chose
+    return Runner(task.configure_dataloaders, is_debug=debug, experiment_id=task.EXPERIMENT_ID)
+
+
+def _seeds(args: argparse.Namespace) -> int | list[int]:
+    """`--seeds 5` is a count, `--seeds 3 7 11` a list."""
+    return args.seeds[0] if len(args.seeds) == 1 else args.seeds
 
 
 def train(args: argparse.Namespace, task) -> dict:
-    from .hyperlight import apply_overrides
+    from .hyperlight import ConfigError, apply_overrides
 
     hparams, extra = apply_overrides(args.overrides, task.CONFIG, task.EXTRA_CONFIG)
-    return _runner(task, args).run_single_trial(task.LMODULE_CLASS, hparams, extra)
+    runner = _runner(task, args)
+    if args.seeds is None and (args.resume or args.address):
+        raise ConfigError("--resume and --address belong to repeat groups: add --seeds N")
+    if args.seeds is None:
+        return runner.run_single_trial(task.LMODULE_CLASS, hparams, extra, run_name=args.run_name)
+    return runner.run_repeats(
+        task.LMODULE_CLASS, hparams, extra, _seeds(args), args.run_name, resume=args.resume, address=args.address
+    )
 
 
 def tune(args: argparse.Namespace, task) -> dict:
@@ -88,7 +64,27 @@ def tune(args: argparse.Namespace, task) -> dict:
             raise ConfigError("--num-samples cannot change a search being resumed; it keeps the size it started with")
         extra["n_samples"] = args.num_samples
     runner = _runner(task, args)
-    return runner.run_hyper_opt(task.LMODULE_CLASS, search_space, extra, resume=args.resume, address=args.address)
+    result = runner.run_hyper_opt(task.LMODULE_CLASS, search_space, extra, resume=args.resume, address=args.address)
+    if args.final_fit is not None:
+        runner.run_final_fit(task.LMODULE_CLASS, result["results_dir"], extra, args.final_fit)
+    return result
+
+
+def final(args: argparse.Namespace, task) -> dict:
+    from .hyperlight import apply_overrides
+
+    _, extra = apply_overrides(args.overrides, task.CONFIG, task.EXTRA_CONFIG)
+    seeds = 5 if args.seeds is None else _seeds(args)
+    return _runner(task, args).run_final_fit(task.LMODULE_CLASS, args.search_dir, extra, seeds, resume=args.resume)
+
+
+def compare(args: argparse.Namespace, task) -> list[str]:
+    """Reads only the two group folders, as `report` does."""
+    from .hyperlight import RepeatGroup, comparison_lines
+
+    lines = comparison_lines(*(RepeatGroup(folder) for folder in args.groups))
+    print("\n".join(lines))
+    return lines
 
 
 def report(args: argparse.Namespace, task) -> list:
@@ -107,7 +103,8 @@ def main(argv: list[str] | None = None, task=None) -> int:
     from .hyperlight import ConfigError, SearchFailedError, SearchInterruptedError
 
     try:
-        {"train": train, "tune": tune, "report": report}[args.command](args, task or ProjectTask())
+        commands = {"train": train, "tune": tune, "final": final, "compare": compare, "report": report}
+        commands[args.command](args, task or ProjectTask())
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

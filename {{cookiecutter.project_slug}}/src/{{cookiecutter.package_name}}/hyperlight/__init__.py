@@ -5,8 +5,8 @@ travels with the project and never clashes with an installed package. Its API fo
 PyTorch Hyperlight (github.com/pgagarinov/pytorch-hyperlight), "the reference" in
 comments: Runner, run_single_trial, run_hyper_opt, CONFIG / EXTRA_CONFIG keys.
 
-Module map (each file imports only files listed above it; only runner.py reaches search/, lazily;
-nothing here imports tasks/, which your model.py may):
+Module map (each file imports only files listed above it; only runner.py and repeats.py reach
+search/, lazily; nothing here imports tasks/, which your model.py may):
     version.py       __version__, recorded in every manifest
     errors.py        ConfigError, SearchFailedError, SearchInterruptedError; message helpers
     best_epoch.py    how the best epoch is counted: best_epoch (epochs trained) and best_epoch_index (tables)
@@ -29,6 +29,12 @@ nothing here imports tasks/, which your model.py may):
     trial_plots.py   a search's figures (trial curves, the space, parallel coordinates), drawn from those files
     report_page.py   one page as Markdown and as HTML, figures beside it
     report_runs.py   an experiment's run folders as `report` reads them back from disk
+    repeat_stats.py  mean, sample std, Student's t intervals; Welch's and the paired t-test, in a sentence
+    repeat_group.py  a repeat group's folder: its seeds, its runs, resuming it
+    repeat_summary.py  summary.csv over a group's seeds, and its console lines
+    repeat_plots.py  bands.png: mean curves over the seeds with a one-std band
+    group_compare.py two repeat groups compared on their test metrics
+    report_groups.py the report's section on repeat groups and their comparisons
     report.py        `report`: report.md and report.html of an experiment, without Ray
     epoch_table.py   the epoch table as the console prints it
     progress.py      the Lightning callback that collects and prints each epoch
@@ -42,12 +48,16 @@ nothing here imports tasks/, which your model.py may):
     user_loggers.py  the Runner's pl_loggers: fresh for every run, functions of a folder in searches
     tracking.py      a W&B run per trial, through Lightning's WandbLogger; never fails a run
     single_trial.py  run_single_trial
+    repeats.py       run_repeats: one config under several seeds (Ray tasks only on a cluster or 2+ GPUs)
+    final_fit.py     the final fit: a search's best config on train + validation for its best epoch count
+    repeat_runner.py Runner.run_repeats and Runner.run_final_fit
     runner.py        Runner, the entry point
     search/          run_hyper_opt on Ray Tune: checks, Tuner setup, trials (or Ray Train runs), results, Ray session
     __main__.py      `python -m <package>.hyperlight` prints the settings table for the README
 """
 
 from .errors import ConfigError, SearchFailedError, SearchInterruptedError, did_you_mean
+from .group_compare import RepeatGroup, comparison_lines
 from .metrics import TrialMetrics
 from .overrides import apply_overrides, overridden_keys
 from .report import write_report
@@ -58,6 +68,7 @@ from .version import __version__
 
 __all__ = [
     "ConfigError",
+    "RepeatGroup",
     "Runner",
     "SearchFailedError",
     "SearchInterruptedError",
@@ -65,6 +76,7 @@ __all__ = [
     "TrialMetrics",
     "__version__",
     "apply_overrides",
+    "comparison_lines",
     "did_you_mean",
     "overridden_keys",
     "resolve_settings",

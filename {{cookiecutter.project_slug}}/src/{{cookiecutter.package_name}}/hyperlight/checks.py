@@ -27,7 +27,8 @@ from .settings import Settings
 BATCH_SIZE, MAX_EPOCHS = "batch_size", "max_epochs"
 SIZE_KEYS = (BATCH_SIZE, MAX_EPOCHS)  # the config keys the runner itself reads
 VAL_LOADER, TEST_LOADER = OPTIONAL_LOADERS = ("val_loader_name", "test_loader_name")  # None: no such stage
-LOADER_SETTINGS = ("train_loader_name", *OPTIONAL_LOADERS)
+TRAIN_LOADER, FULL_TRAIN_LOADER = "train_loader_name", "full_train_loader_name"
+LOADER_SETTINGS = (TRAIN_LOADER, *OPTIONAL_LOADERS)
 
 
 def check_config(config: Mapping[str, Any]) -> None:
@@ -51,7 +52,8 @@ def check_loaders(loaders: Mapping[str, Any], settings: Settings, given: Collect
     """
     if not isinstance(loaders, Mapping):
         raise ConfigError(f"configure_dataloaders must return a dict, got {type(loaders).__name__}")
-    needed = {VAL_LOADER} if monitored_stage(settings.metric_to_optimize) == VAL else set()
+    metric = settings.metric_to_optimize
+    needed = {VAL_LOADER} if metric is not None and monitored_stage(metric) == VAL else set()
     off = {
         key: None
         for key in OPTIONAL_LOADERS

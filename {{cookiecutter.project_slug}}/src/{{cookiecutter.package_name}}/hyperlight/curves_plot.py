@@ -36,6 +36,21 @@ def _figsize(figsize, nrows: int, ncols: int, is_figsize_absolute: bool) -> tupl
     return (width, height) if is_figsize_absolute else (width, height * nrows / ncols)
 
 
+def panel_grid(
+    n_panels: int, figsize: tuple[float, float] | None, max_cols: int = MAX_COLS, is_figsize_absolute: bool = False
+) -> tuple[Figure, list]:
+    """A figure of `n_panels` axes in rows of at most `max_cols`; the unused cells of the last row are hidden."""
+    from matplotlib.figure import Figure
+
+    ncols = max(1, min(max_cols, n_panels))
+    nrows = max(1, math.ceil(n_panels / ncols))
+    fig = Figure(figsize=_figsize(figsize, nrows, ncols, is_figsize_absolute), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    return fig, list(axes[:n_panels])
+
+
 def plot_curves(
     df: pd.DataFrame,
     figsize: tuple[float, float] | None = None,
@@ -47,18 +62,14 @@ def plot_curves(
     The stage sets the line style. With a run level each run keeps one color across panels, and
     one legend beside the panels names the runs and the stages, however many runs there are.
     """
-    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
 
     columns = list(df.columns)
-    ncols = max(1, min(max_cols, len(columns)))
-    nrows = max(1, math.ceil(len(columns) / ncols))
-    fig = Figure(figsize=_figsize(figsize, nrows, ncols, is_figsize_absolute), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    fig, axes = panel_grid(len(columns), figsize, max_cols, is_figsize_absolute)
     has_runs = df.index.nlevels > 2
     runs = list(dict.fromkeys(key[:-2] for key in df.index))  # [()] without a run level
-    for ax, column in zip(axes, columns, strict=False):
+    for ax, column in zip(axes, columns, strict=True):
         lines = df[column].dropna().groupby(level=list(range(df.index.nlevels - 1)), sort=False, observed=True)
         for key, series in lines:
             *run, stage = key if isinstance(key, tuple) else (key,)
@@ -70,8 +81,6 @@ def plot_curves(
         ax.grid(alpha=0.3)
         if not has_runs:
             ax.legend()
-    for ax in axes[len(columns) :]:
-        ax.set_visible(False)
     if has_runs:
         stages = dict.fromkeys(key[-2] for key in df.index)
         handles = [Line2D([], [], color=f"C{i % 10}", label=" ".join(map(str, run))) for i, run in enumerate(runs)]

@@ -18,7 +18,7 @@ class MetricNamesGuard(Callback):
     checked at the first train epoch end, before early stopping and checkpointing read it.
     """
 
-    def __init__(self, metric_to_optimize: str) -> None:
+    def __init__(self, metric_to_optimize: str | None) -> None:
         self.metric_to_optimize = metric_to_optimize
         self.watches_training = after_training_epoch(metric_to_optimize)
         self._train_checked = False

@@ -24,6 +24,10 @@ MANIFEST_FILE = "manifest.json"
 STATUS_FIELD, SETTINGS_FIELD = "status", "extra_config"  # fields other modules read back
 RUN_NAME = "run_name"  # the field with the run's name: in its folder name and its tracker too
 STAGES_FIELD = "stages"  # which of Train, Val, Reval, Test the run has (validation and test are optional)
+# Fields a run writes that other modules read back: a single trial's config and seed, a search's best
+# config, and the last value of every metric (Reval and Test included).
+CONFIG_FIELD, SEED_FIELD, BEST_CONFIG_FIELD, METRICS_LAST_FIELD = "config", "seed", "best_config", "metrics_last"
+BEST_CHECKPOINT_FIELD = "best_checkpoint"  # the absolute path of a single trial's best checkpoint
 RUNNING, FINISHED, FAILED, INTERRUPTED = "running", "finished", "failed", "interrupted"
 # Lightning turns Ctrl-C into SystemExit; Ray Tune's own Ctrl-C handling ends in SearchInterruptedError.
 INTERRUPTIONS = (KeyboardInterrupt, SystemExit, SearchInterruptedError)

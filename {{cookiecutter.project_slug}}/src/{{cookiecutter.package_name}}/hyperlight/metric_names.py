@@ -73,10 +73,11 @@ def monitored_stage(full_name: str) -> str:
     return stages[parts[0]]
 
 
-def after_training_epoch(full_name: str) -> bool:
+def after_training_epoch(full_name: str | None) -> bool:
     """A `train_*` value exists only once the training epoch ends, after that epoch's validation:
-    whatever reads it (checkpoints, early stopping, reports) must wait until then."""
-    return monitored_stage(full_name) == TRAIN
+    whatever reads it (checkpoints, early stopping, reports) must wait until then. With no metric
+    (None) the last epoch is kept, and an epoch is last only once it has trained."""
+    return full_name is None or monitored_stage(full_name) == TRAIN
 
 
 def table_column(full_name: str) -> str:
@@ -85,3 +86,11 @@ def table_column(full_name: str) -> str:
     if parts is None:
         raise ValueError(f"'{full_name}' is not a <stage>_<name>_<step|epoch> metric name")
     return parts[1]
+
+
+def result_stage(key: str) -> str | None:
+    """The stage of a best checkpoint's result as `metrics_last` keys it (`reval_acc_epoch`: Reval), else None."""
+    for stage in (REVAL, TEST):
+        if key.startswith(f"{stage.lower()}_") and key.endswith(f"_{EPOCH_SUFFIX}"):  # as report_name spells it
+            return stage
+    return None

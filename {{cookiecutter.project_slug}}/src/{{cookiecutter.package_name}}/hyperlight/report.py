@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from .report_groups import add_group_sections
 from .report_page import Page
 from .report_runs import RunFolder, best_run, describe, find_runs, run_table
 from .results import PLOT_FILE
@@ -80,6 +81,8 @@ def build_page(runs: list[RunFolder], experiment_dir: Path, out_dir: Path) -> Pa
         page.text(f"{best.name}: re-validated {best.metric} = {best.reval_value():.4g} ({best.mode}).")
         page.table(_config_table(best.config))
     for run in runs:
+        if run.is_group:
+            continue  # in the groups' own sections, below
         page.heading(f"{run.name}: {'search' if run.is_search else 'single trial'}")
         page.text(describe(run))
         if run.is_search:
@@ -87,6 +90,7 @@ def build_page(runs: list[RunFolder], experiment_dir: Path, out_dir: Path) -> Pa
         else:
             page.table(_config_table(run.config))
             _curves(page, run, out_dir)
+    add_group_sections(page, [run.path for run in runs if run.is_group], out_dir)
     return page
 
 

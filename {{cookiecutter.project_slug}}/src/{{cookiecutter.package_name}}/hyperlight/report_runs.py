@@ -15,16 +15,25 @@ import pandas as pd
 
 from .best_epoch import BEST_EPOCH, BEST_EPOCH_INDEX, describe_best_epoch
 from .errors import ConfigError
-from .manifest import MANIFEST_FILE, SETTINGS_FIELD, STAGES_FIELD, STATUS_FIELD, read_manifest
+from .manifest import (
+    BEST_CONFIG_FIELD,
+    CONFIG_FIELD,
+    MANIFEST_FILE,
+    METRICS_LAST_FIELD,
+    SETTINGS_FIELD,
+    STAGES_FIELD,
+    STATUS_FIELD,
+    read_manifest,
+)
 from .metric_names import REVAL, TEST, VAL, VAL_PREFIX, is_epoch_metric, monitored_stage, report_name, table_column
 from .ranking import pick_best
+from .repeat_group import SEEDS_FIELD, is_group
 from .results import SEARCH_PREFIX
+from .settings import METRIC_OPT_MODE, METRIC_TO_OPTIMIZE
 from .trial_tables import TRIALS_FILE, SearchTables, read_search_tables
 
 # Manifest fields that single_trial.py and search/hyper_opt.py write, and settings keys read back here.
 STARTED_FIELD, ERROR_FIELD = "started", "error"
-CONFIG_FIELD, BEST_CONFIG_FIELD, METRICS_LAST_FIELD = "config", "best_config", "metrics_last"
-METRIC_KEY, MODE_KEY = "metric_to_optimize", "metric_opt_mode"
 
 
 @dataclass
@@ -45,12 +54,17 @@ class RunFolder:
         return prefixed or (self.path / TRIALS_FILE).exists()
 
     @property
+    def is_group(self) -> bool:
+        """A repeat group: its seeds' runs are folders inside it."""
+        return is_group(self.manifest)
+
+    @property
     def metric(self) -> str | None:
-        return self.manifest.get(SETTINGS_FIELD, {}).get(METRIC_KEY)
+        return self.manifest.get(SETTINGS_FIELD, {}).get(METRIC_TO_OPTIMIZE)
 
     @property
     def mode(self) -> str | None:
-        return self.manifest.get(SETTINGS_FIELD, {}).get(MODE_KEY)
+        return self.manifest.get(SETTINGS_FIELD, {}).get(METRIC_OPT_MODE)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -104,6 +118,12 @@ def best_run(runs: list[RunFolder]) -> RunFolder | None:
     return pick_best(peers, RunFolder.reval_value, latest.mode)
 
 
+def _kind(run: RunFolder) -> str:
+    if run.is_group:
+        return f"repeat group of {len(run.manifest.get(SEEDS_FIELD) or [])} seeds"
+    return f"search of {len(run.search_tables().trials)} trials" if run.is_search else "single trial"
+
+
 def run_table(runs: list[RunFolder]) -> pd.DataFrame:
     """One row per run: what it was, how it ended, and its re-validated and test metrics."""
     names = sorted(
@@ -111,14 +131,13 @@ def run_table(runs: list[RunFolder]) -> pd.DataFrame:
     )
     rows = []
     for run in runs:
-        trials = len(run.search_tables().trials) if run.is_search else None
         rows.append(
             {
                 "run": run.name,
-                "kind": f"search of {trials} trials" if run.is_search else "single trial",
+                "kind": _kind(run),
                 STATUS_FIELD: run.manifest.get(STATUS_FIELD),
                 STARTED_FIELD: str(run.manifest.get(STARTED_FIELD, ""))[:19].replace("T", " "),  # no time zone
-                METRIC_KEY: run.metric,
+                METRIC_TO_OPTIMIZE: run.metric,
                 BEST_EPOCH: run.manifest.get(BEST_EPOCH),
                 **{
                     f"{stage} {name}": run.metrics_last.get(report_name(stage, name), math.nan)
@@ -128,7 +147,7 @@ def run_table(runs: list[RunFolder]) -> pd.DataFrame:
             }
         )
     table = pd.DataFrame(rows)
-    return table.drop(columns=METRIC_KEY) if table[METRIC_KEY].nunique(dropna=False) == 1 else table
+    return table.drop(columns=METRIC_TO_OPTIMIZE) if table[METRIC_TO_OPTIMIZE].nunique(dropna=False) == 1 else table
 
 
 def describe(run: RunFolder) -> str:

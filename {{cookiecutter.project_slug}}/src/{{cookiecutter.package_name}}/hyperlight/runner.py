@@ -11,17 +11,19 @@ from lightning.pytorch.loggers import Logger
 
 from .comparison import RunComparison
 from .manifest import RUN_NAME
+from .repeat_runner import RepeatRunner
 from .settings import FAST_DEV_RUN, WANDB_PROJECT
 from .single_trial import run_single_trial
 from .user_loggers import LoggerFactory
 
 
-class Runner:
+class Runner(RepeatRunner):
     """Holds what every run of an experiment shares: the data function, callbacks, loggers, and the runs so far.
 
     Data comes as a function and the model as a class, never as live objects, so
     each run (and later each Ray worker) builds its own. Every finished run joins this
-    session's comparison: `get_metrics()` and `show_metric_report()`.
+    session's comparison: `get_metrics()` and `show_metric_report()`. `run_repeats` and `run_final_fit`
+    give the results a paper reports (repeat_runner.py).
 
     The arguments are the reference's, in its order. Two map onto settings of every run:
     is_debug: True makes every run a fast dev run (`fast_dev_run`: 1 epoch of 2 batches per stage).

@@ -59,12 +59,15 @@ class Settings:
 
     metric_to_optimize: str = _setting(
         REQUIRED,
-        Rule(
-            lambda v: is_epoch_metric(v, (TRAIN_PREFIX, VAL_PREFIX)),
-            "an epoch-level validation or train metric such as 'val_acc_epoch'",
+        _optional(
+            Rule(
+                lambda v: is_epoch_metric(v, (TRAIN_PREFIX, VAL_PREFIX)),
+                "an epoch-level validation or train metric such as 'val_acc_epoch'",
+            )
         ),
         "picks the best checkpoint and the best trial; drives early stopping and ASHA; "
-        "a `train_*` one lets a run go without validation",
+        "a `train_*` one lets a run go without validation; None (single trials only): no early stopping, "
+        "the last epoch is kept, as in a final fit",
     )
     metric_opt_mode: str = _setting(
         REQUIRED, Rule(MODES.__contains__, "'min' or 'max'"), "'max' for accuracy-like metrics, 'min' for losses"
@@ -104,6 +107,13 @@ class Settings:
         "test_loader",
         _optional(TEXT),
         "key of the loader the best checkpoint is tested on; None, or the default key absent: no test",
+    )
+    full_train_loader_name: str | None = _setting(
+        "full_train_loader",
+        _optional(TEXT),
+        "key of the train + validation loader that a final fit (`final`, `tune --final-fit`) trains on; "
+        "None: no final fit",
+        (SCOPE_TRAIN,),
     )
     n_workers: int | None = _setting(
         None, _optional(COUNT), "DataLoader worker processes; None: int(cpu_per_trial) if that is set, else 0"
@@ -170,6 +180,8 @@ class Settings:
 
 # Settings the Runner's own arguments decide (is_debug, log2wandb), by name.
 FAST_DEV_RUN, WANDB_PROJECT = "fast_dev_run", "wandb_project"
+# Settings a repeat group and a final fit set for each of their runs.
+SEED, METRIC_TO_OPTIMIZE, METRIC_OPT_MODE = "seed", "metric_to_optimize", "metric_opt_mode"
 # In the reference, grace_period served both ASHA and early stopping; the second key splits them.
 GRACE_PERIOD, EARLY_STOPPING_GRACE = "grace_period", "ptl_early_stopping_grace_period"
 

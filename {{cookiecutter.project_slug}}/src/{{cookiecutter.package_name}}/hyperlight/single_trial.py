@@ -16,8 +16,18 @@ from .checks import BATCH_SIZE, check_config, check_loaders, fit_loaders, run_st
 from .console import quiet_lightning
 from .devices import check_device, n_processes
 from .evaluation import evaluate_checkpoint, evaluation_trainer
-from .manifest import MANIFEST_FILE, RUN_NAME, SETTINGS_FIELD, STAGES_FIELD, record_run
-from .metric_names import monitored_stage, table_column
+from .manifest import (
+    BEST_CHECKPOINT_FIELD,
+    CONFIG_FIELD,
+    MANIFEST_FILE,
+    METRICS_LAST_FIELD,
+    RUN_NAME,
+    SEED_FIELD,
+    SETTINGS_FIELD,
+    STAGES_FIELD,
+    record_run,
+)
+from .metric_names import TRAIN, monitored_stage, table_column
 from .metrics import TrialMetrics
 from .progress import MetricsProgress
 from .ranking import pick_best
@@ -35,9 +45,11 @@ def _device(trainer: pl.Trainer) -> str:
 
 
 def _best_epoch(metrics: TrialMetrics, checkpoint: ModelCheckpoint) -> int:
-    """The epoch ModelCheckpoint kept: the first with the best value of its monitored metric."""
+    """The epoch ModelCheckpoint kept: the first with the best value of its monitored metric, or the last."""
     if not checkpoint.best_model_path:
         raise RuntimeError(f"no checkpoint was saved: '{checkpoint.monitor}' was never finite")
+    if checkpoint.monitor is None:
+        return int(metrics.stage(TRAIN).index.max())
     values = metrics.stage(monitored_stage(checkpoint.monitor))[table_column(checkpoint.monitor)]
     best = pick_best(values.index, lambda epoch: values[epoch], checkpoint.mode)
     if best is None:  # ModelCheckpoint also saves on a NaN metric
@@ -80,7 +92,7 @@ def run_single_trial(
     run_dir = create_run_dir(settings.results_dir, experiment_id, prefix=f"{name}-")
     run_name = name if run_name else run_dir.name
     progress = MetricsProgress(csv_path=run_dir / METRICS_FILE)
-    fields = {RUN_NAME: run_name, "seed": settings.seed, "config": config, STAGES_FIELD: run_stages(settings)}
+    fields = {RUN_NAME: run_name, SEED_FIELD: settings.seed, CONFIG_FIELD: config, STAGES_FIELD: run_stages(settings)}
     with record_run(run_dir, **fields, **{SETTINGS_FIELD: settings.in_scope(SCOPE_TRAIN)}) as manifest:
         with tracking.wandb_run(settings, run_dir, experiment_id, config, SCOPE_TRAIN, name=run_name) as tracked:
             try:
@@ -107,7 +119,8 @@ def run_single_trial(
             csv_path, png_path = save_metrics(run_dir, metrics)
             tracked.log_image(png_path)
         best = best_epoch_fields(progress.eval_epoch)
-        manifest.update(**best, best_checkpoint=checkpoint.best_model_path, metrics_last=metrics.series_last.to_dict())
+        last = {METRICS_LAST_FIELD: metrics.series_last.to_dict()}
+        manifest.update(**best, **{BEST_CHECKPOINT_FIELD: checkpoint.best_model_path}, **last)
     files = {"plot": png_path, "metrics": csv_path, "manifest": run_dir / MANIFEST_FILE}
     print_results(f"Best checkpoint {describe_best_epoch(progress.eval_epoch)}. Results: {run_dir.resolve()}", files)
     return {

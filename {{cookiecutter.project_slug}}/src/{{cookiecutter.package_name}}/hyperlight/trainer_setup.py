@@ -28,10 +28,11 @@ STEPS_PER_EPOCH, TRAIN_STEPS = "n_steps_per_epoch", "n_train_steps"
 def best_checkpoint_callback(run_dir: Path, settings: Settings) -> ModelCheckpoint:
     """Save and decide at validation end, on exactly the weights that produced the metric; at train
     epoch end (Lightning's default here) callbacks and the module may already have changed them.
-    A train metric is decided at train epoch end, where it is computed."""
+    A train metric is decided at train epoch end, where it is computed. With no metric the latest
+    epoch replaces the one before it (Lightning's rule for `monitor=None`): the last is kept."""
     return ModelCheckpoint(
         dirpath=run_dir / "checkpoints",
-        filename="best-{epoch:03d}",
+        filename="best-{epoch:03d}" if settings.metric_to_optimize else "last-{epoch:03d}",
         monitor=settings.metric_to_optimize,
         mode=settings.metric_opt_mode,
         save_top_k=1,
@@ -76,17 +77,18 @@ def build_trainer(
     and always runs ModelCheckpoint last. `trainer_kwargs` go to the Trainer as they are (devices and strategy too).
     """
     metric, mode = settings.metric_to_optimize, settings.metric_opt_mode
+    stopping = GraceEarlyStopping(
+        settings.ptl_early_stopping_grace_period,
+        monitor=metric,
+        mode=mode,
+        patience=settings.ptl_early_stopping_patience,
+        check_on_train_epoch_end=after_training_epoch(metric),
+    )
     callbacks = [
         MetricNamesGuard(metric),
         FiniteLossGuard(),
         *copy.deepcopy(list(pl_callbacks)),
-        GraceEarlyStopping(
-            settings.ptl_early_stopping_grace_period,
-            monitor=metric,
-            mode=mode,
-            patience=settings.ptl_early_stopping_patience,
-            check_on_train_epoch_end=after_training_epoch(settings.metric_to_optimize),
-        ),
+        *([stopping] if metric else []),  # without a metric a run trains every epoch it is given
         *own_callbacks,
         *([DelayedProgressBar()] if sys.stdout.isatty() else []),
     ]

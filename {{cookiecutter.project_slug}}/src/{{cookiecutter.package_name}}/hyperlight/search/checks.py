@@ -49,6 +49,10 @@ def check_search_space(search_space: Mapping[str, Any]) -> dict[str, int]:
 def search_settings(extra_config: Mapping[str, Any], search_space: Mapping[str, Any]) -> Settings:
     """The settings of a search, with the defaults that follow from its search space filled in."""
     settings = resolve_settings(extra_config)
+    if settings.metric_to_optimize is None:
+        raise ConfigError(
+            "extra_config is invalid for a search: metric_to_optimize is None; a search ranks its trials by it"
+        )
     largest = check_search_space(search_space)
     settings = dataclasses.replace(
         settings,

@@ -16,7 +16,7 @@ from ..console import quiet_lightning
 from ..devices import check_device
 from ..errors import SearchInterruptedError
 from ..evaluation import evaluate_checkpoint, evaluation_trainer
-from ..manifest import SETTINGS_FIELD, STAGES_FIELD, record_run
+from ..manifest import BEST_CONFIG_FIELD, METRICS_LAST_FIELD, SETTINGS_FIELD, STAGES_FIELD, record_run
 from ..metrics import TrialMetrics
 from ..progress import MetricsProgress
 from ..results import METRICS_FILE, PLOT_FILE, check_run_name, print_results, save_metrics
@@ -126,8 +126,8 @@ def run_hyper_opt(
         best = outcome.pop("best")
         log_best(settings, run_dir, search.group, best.config, outcome["metrics_last"], run_dir / PLOT_FILE)
         epochs = best_epoch_fields(outcome[BEST_EPOCH_INDEX])
-        manifest.update(best_trial=best.path, **epochs, best_config=best.config)
-        manifest.update(metrics_last=outcome["metrics_last"].to_dict())
+        manifest.update(best_trial=best.path, **epochs, **{BEST_CONFIG_FIELD: best.config})
+        manifest.update(**{METRICS_LAST_FIELD: outcome["metrics_last"].to_dict()})
     return outcome
 
 
