@@ -1,4 +1,9 @@
-"""The same seed gives the same metrics: in one process, across processes, and with loader workers."""
+"""The same seed gives the same metrics: in one process, across processes, and with loader workers.
+
+The tolerance is zero: on the CPU, a seeded run is deterministic (`deterministic=True`, one thread order
+per op), so every value must match bit for bit; a GPU run may differ in the last digits (cuDNN, atomics).
+Repeat groups rely on this: a seed's run is the same run wherever it is repeated.
+"""
 
 import json
 

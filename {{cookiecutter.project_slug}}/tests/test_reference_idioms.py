@@ -11,7 +11,6 @@ import pytest
 import tiny_task
 from matplotlib.figure import Figure
 from scripted_task import SCORE, LitScripted
-from torch.utils.data import ConcatDataset, DataLoader
 
 from {{ cookiecutter.package_name }}.hyperlight import ConfigError, Runner, TrialMetrics
 
@@ -44,17 +43,10 @@ def test_the_runs_curves_are_one_trial_metrics(runner, config, extra_config, sea
     assert set(train_val.df["stage"]) == {"Train/Val"}
 
 
-def with_full_train(batch_size: int, n_workers: int = 0) -> dict:
-    """tiny_task's loaders, plus the reference's `full_train_loader`: train and validation together."""
-    loaders = tiny_task.configure_dataloaders(batch_size, n_workers)
-    full = ConcatDataset([loaders["train_loader"].dataset, loaders["val_loader"].dataset])
-    return {**loaders, "full_train_loader": DataLoader(full, batch_size=batch_size, shuffle=True)}
-
-
 @pytest.mark.usefixtures("ray_local")
 @pytest.mark.parametrize("scores", [[0.9, 0.5, 0.4], [0.1, 0.9, 0.5]], ids=["best-first", "best-second"])
 def test_a_final_fit_trains_the_epochs_the_best_checkpoint_had(search_extra, scores):
-    runner = Runner(with_full_train, experiment_id="final-fit")
+    runner = Runner(tiny_task.configure_dataloaders, experiment_id="final-fit")
     space = {**tiny_task.CONFIG, "scores": scores, "batch_size": 32}
     extra = {**search_extra, "metric_to_optimize": SCORE, "n_samples": 2}
     best_result = runner.run_hyper_opt(LitScripted, space, extra)

@@ -15,7 +15,7 @@ from pathlib import Path
 import lightning.pytorch as pl
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import ConcatDataset, DataLoader, TensorDataset
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
@@ -38,16 +38,22 @@ def configure_dataloaders(batch_size: int, n_workers: int = 0) -> dict:
     """Gaussian blobs drawn with a fixed generator: the same data in every process."""
     generator = torch.Generator().manual_seed(0)
     centers = torch.randn(N_CLASSES, N_FEATURES, generator=generator) * 1.5
-    loaders = {}
+    datasets = {}
     for split, size in SIZES.items():
         y = torch.randint(0, N_CLASSES, (size,), generator=generator)
         x = centers[y] + torch.randn(size, N_FEATURES, generator=generator)
-        dataset = TensorDataset(x, y)
-        loaders[f"{split}_loader"] = DataLoader(
-            dataset, batch_size=batch_size, shuffle=split == "train", num_workers=n_workers,
+        datasets[split] = TensorDataset(x, y)
+    datasets["full_train"] = ConcatDataset([datasets["train"], datasets["val"]])  # for a final fit
+    return {
+        f"{split}_loader": DataLoader(
+            dataset,
+            batch_size=batch_size,
+            shuffle=split.endswith("train"),
+            num_workers=n_workers,
             persistent_workers=n_workers > 0,
         )  # fmt: skip
-    return loaders
+        for split, dataset in datasets.items()
+    }
 
 
 def _scores(stage: str) -> MetricCollection:

@@ -37,10 +37,14 @@ def create_datasets(val_size: float = 0.2, test_size: float = 0.2) -> dict:
 
 
 def _loader(dataset: Dataset, batch_size: int, shuffle: bool, n_workers: int) -> DataLoader:
+    # The shuffle order follows the run's seed alone, not whatever the model's set-up drew before it:
+    # two models run under the same seed see the same batches, so `compare` can pair their runs.
+    generator = torch.Generator().manual_seed(torch.initial_seed()) if shuffle else None
     return DataLoader(
         dataset,
         batch_size=batch_size,
         shuffle=shuffle,
+        generator=generator,
         num_workers=n_workers,
         persistent_workers=n_workers > 0,
         pin_memory=torch.cuda.is_available(),
