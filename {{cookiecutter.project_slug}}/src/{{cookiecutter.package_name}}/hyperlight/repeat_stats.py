@@ -77,9 +77,12 @@ class Difference:
         """The comparison in words: which group beats which, by how much, with the interval and test."""
         n = f"n = {self.n_a} pairs of the same seeds" if self.paired else f"n = {self.n_a} and {self.n_b}"
         if not self.shown:
-            return f"{self.metric}: no difference shown between {name_a} and {name_b} at {n} (p = {self.p_value:.2g})"
+            # Runs that all scored the same leave no spread to test: the p-value is undefined (NaN).
+            p_text = f"p = {self.p_value:.2g}" if math.isfinite(self.p_value) else "every run scored the same"
+            return f"{self.metric}: no difference shown between {name_a} and {name_b} at {n} ({p_text})"
         better_a = (self.diff > 0) == (metric_mode(self.metric) == MAX_MODE)
-        winner, loser, sign = (name_a, name_b, 1) if better_a else (name_b, name_a, -1)
+        winner, loser = (name_a, name_b) if better_a else (name_b, name_a)
+        sign = 1 if self.diff > 0 else -1  # the difference is stated as a positive amount, its interval with it
         scale, unit = units(self.metric)
         low, high = sorted((sign * self.ci_low * scale, sign * self.ci_high * scale))
         return (
