@@ -32,7 +32,7 @@ def test_a_planted_handicap_is_reported_with_p_below_005(groups, capsys):
     out = capsys.readouterr().out
     lines = {line.split(" on ")[1].split()[0]: line for line in out.splitlines() if " beats " in line}
     assert lines["test_acc_epoch"].startswith("good beats handicapped on test_acc_epoch by ")
-    for metric, line in lines.items():
+    for line in lines.values():
         assert "n = 4 pairs of the same seeds" in line
         assert float(line.split("p = ")[1].split(",")[0]) < 0.05
         by = float(line.split(" by ")[1].split()[0])

@@ -121,3 +121,18 @@ def test_a_two_process_ddp_trial_is_one_wandb_run(runner, config, extra_config):
     assert "test_acc_epoch" in logged  # from this one, after the fit
     assert run["exit_code"] == 0
     assert not list(Path.cwd().glob("wandb/offline-run-*"))  # no second run where a stray one would go
+
+
+def test_a_repeat_group_is_one_wandb_group_with_a_summary_run(runner, config, extra_config):
+    extra_config["wandb_project"] = "hyperlight-tests"
+    result = runner.run_repeats(tiny_task.LitTiny, {**config, "max_epochs": 1}, extra_config, seeds=[1, 2])
+
+    group_dir = result["group_dir"]
+    runs = {run["name"]: run for run in offline_runs(group_dir)}
+    group = f"test/{group_dir.name}"
+    assert {run["group"] for run in runs.values()} == {group}
+    assert set(runs) == {"LitTiny-seed1", "LitTiny-seed2", f"{group_dir.name}-summary"}
+    summary = pd.read_csv(group_dir / "summary.csv", index_col="metric")
+    logged = runs[f"{group_dir.name}-summary"]["summary"]
+    assert logged["test_acc_epoch/mean"] == pytest.approx(summary.loc["test_acc_epoch", "mean"])
+    assert logged["test_acc_epoch/ci_high"] == pytest.approx(summary.loc["test_acc_epoch", "ci_high"])
