@@ -65,3 +65,26 @@ def test_a_project_without_a_full_train_loader_is_told_before_training(search, t
     with pytest.raises(ConfigError, match=r"no 'all_loader' \(extra_config\['full_train_loader_name'\]\)"):
         runner.run_final_fit(LitScripted, best["results_dir"], extra, seeds=2)
     assert not any(tmp_path.iterdir())
+
+
+def test_the_final_command_refits_a_finished_search_folder(search, capsys):
+    from types import SimpleNamespace
+
+    from {{ cookiecutter.package_name }}.cli import main
+
+    best, _ = search
+    results = best["results_dir"].parent.parent
+    task = SimpleNamespace(
+        configure_dataloaders=tiny_task.configure_dataloaders,
+        LMODULE_CLASS=LitScripted,
+        CONFIG=tiny_task.CONFIG,
+        EXTRA_CONFIG={**tiny_task.EXTRA_CONFIG, "metric_to_optimize": SCORE, "results_dir": str(results)},
+        EXPERIMENT_ID="final",
+    )
+    assert main(["final", str(best["results_dir"]), "--seeds", "4", "5"], task=task) == 0
+    assert "test_acc_epoch " in capsys.readouterr().out
+    groups = results.glob(f"final/final-{best['results_dir'].name.removeprefix('tune-')}-seeds-*")
+    [group] = [group for group in groups if json.loads((group / "manifest.json").read_text())["seeds"] == [4, 5]]
+    assert sorted(json.loads((group / "manifest.json").read_text())["runs"]) == ["4", "5"]
+    assert main(["final", str(group), "--seeds", "2"], task=task) == 2  # a group is not a search
+    assert "is not a finished search" in capsys.readouterr().err
