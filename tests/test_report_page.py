@@ -81,3 +81,24 @@ def test_report_opens_from_disk_with_its_table_and_every_figure(bake, chromium, 
     assert len(images) == 5, images  # the trial's curves; the search's best curves, trial curves, space, parallel
     assert all(width > 0 and (html.parent / src).is_file() for src, width in images), images
     assert all(url.startswith("file://") for url in requests), requests
+
+
+def test_report_of_repeat_groups_shows_their_bands_and_the_comparison(bake, chromium, tmp_path):
+    project = bake()
+    results = tmp_path / "results"
+    where = ["--set", "gpus=0", f"results_dir={results}", "max_epochs=2"]
+    _run(project, "train", "--seeds", "2", "--run-name", "wide", *where)
+    _run(project, "train", "--seeds", "2", "--run-name", "narrow", *where, "n_hidden=8")
+    [experiment] = results.iterdir()
+    _run(project, "report", str(experiment))
+    html = experiment / "report" / "report.html"
+
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(html.resolve().as_uri(), wait_until="load")
+    page.screenshot(path=tmp_path / "groups.png", full_page=True)
+    text = page.locator("body").inner_text()
+    assert "Repeat groups compared" in text
+    assert "wide beats narrow on test_acc_epoch" in text or "test_acc_epoch: no difference shown" in text
+    images = page.eval_on_selector_all("img", "imgs => imgs.map(img => [img.getAttribute('src'), img.naturalWidth])")
+    bands = [(src, width) for src, width in images if src.endswith("-bands.png")]
+    assert len(bands) == 2 and all(width > 0 for _, width in bands), images

@@ -35,6 +35,7 @@ search/, lazily; nothing here imports tasks/, which your model.py may):
     repeat_plots.py  bands.png: mean curves over the seeds with a one-std band
     group_compare.py two repeat groups compared on their test metrics
     report_groups.py the report's section on repeat groups and their comparisons
+    report_table.py  the report's run table and one-line descriptions of runs
     report.py        `report`: report.md and report.html of an experiment, without Ray
     epoch_table.py   the epoch table as the console prints it
     progress.py      the Lightning callback that collects and prints each epoch

@@ -19,7 +19,6 @@ from .manifest import (
     FINISHED,
     MANIFEST_FILE,
     METRICS_LAST_FIELD,
-    SEED_FIELD,
     STATUS_FIELD,
     read_manifest,
 )
@@ -101,10 +100,6 @@ def differing_config_keys(manifests: Mapping[int, Mapping[str, Any]]) -> list[st
     configs = [m.get(CONFIG_FIELD) or {} for m in manifests.values()]
     keys = {key for config in configs for key in config}
     return sorted(key for key in keys if len({repr(config.get(key)) for config in configs}) > 1)
-
-
-def seed_of(manifest: Mapping[str, Any]) -> int:
-    return int(manifest[SEED_FIELD])
 
 
 def metrics_last(manifest: Mapping[str, Any]) -> dict[str, float]:

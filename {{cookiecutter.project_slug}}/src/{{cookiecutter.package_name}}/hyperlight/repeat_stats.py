@@ -36,10 +36,6 @@ class Spread:
     min: float
     max: float
 
-    @property
-    def half_width(self) -> float:
-        return (self.ci_high - self.ci_low) / 2
-
 
 def _t_interval(center: float, std: float, n: int) -> tuple[float, float]:
     half = stats.t.ppf((1 + CONFIDENCE) / 2, n - 1) * std / math.sqrt(n)

@@ -18,7 +18,8 @@ import pandas as pd
 
 from .report_groups import add_group_sections
 from .report_page import Page
-from .report_runs import RunFolder, best_run, describe, find_runs, run_table
+from .report_runs import RunFolder, best_run, find_runs
+from .report_table import describe, run_table
 from .results import PLOT_FILE
 from .trial_plots import draw_search_plots
 from .trial_tables import ERROR_COLUMN, PARALLEL_PLOT, SPACE_PLOT, TRIAL_CURVES_PLOT, shown_columns

@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from .best_epoch import BEST_EPOCH, BEST_EPOCH_INDEX, describe_best_epoch
 from .errors import ConfigError
 from .manifest import (
     BEST_CONFIG_FIELD,
@@ -21,13 +18,11 @@ from .manifest import (
     MANIFEST_FILE,
     METRICS_LAST_FIELD,
     SETTINGS_FIELD,
-    STAGES_FIELD,
-    STATUS_FIELD,
     read_manifest,
 )
-from .metric_names import REVAL, TEST, VAL, VAL_PREFIX, is_epoch_metric, monitored_stage, report_name, table_column
+from .metric_names import REVAL, VAL, monitored_stage, report_name, table_column
 from .ranking import pick_best
-from .repeat_group import SEEDS_FIELD, is_group
+from .repeat_group import is_group
 from .results import SEARCH_PREFIX
 from .settings import METRIC_OPT_MODE, METRIC_TO_OPTIMIZE
 from .trial_tables import TRIALS_FILE, SearchTables, read_search_tables
@@ -116,49 +111,3 @@ def best_run(runs: list[RunFolder]) -> RunFolder | None:
     latest = scored[-1]
     peers = [run for run in scored if (run.metric, run.mode) == (latest.metric, latest.mode)]
     return pick_best(peers, RunFolder.reval_value, latest.mode)
-
-
-def _kind(run: RunFolder) -> str:
-    if run.is_group:
-        return f"repeat group of {len(run.manifest.get(SEEDS_FIELD) or [])} seeds"
-    return f"search of {len(run.search_tables().trials)} trials" if run.is_search else "single trial"
-
-
-def run_table(runs: list[RunFolder]) -> pd.DataFrame:
-    """One row per run: what it was, how it ended, and its re-validated and test metrics."""
-    names = sorted(
-        {table_column(key) for run in runs for key in run.metrics_last if is_epoch_metric(key, (VAL_PREFIX,))}
-    )
-    rows = []
-    for run in runs:
-        rows.append(
-            {
-                "run": run.name,
-                "kind": _kind(run),
-                STATUS_FIELD: run.manifest.get(STATUS_FIELD),
-                STARTED_FIELD: str(run.manifest.get(STARTED_FIELD, ""))[:19].replace("T", " "),  # no time zone
-                METRIC_TO_OPTIMIZE: run.metric,
-                BEST_EPOCH: run.manifest.get(BEST_EPOCH),
-                **{
-                    f"{stage} {name}": run.metrics_last.get(report_name(stage, name), math.nan)
-                    for name in names
-                    for stage in (REVAL, TEST)
-                },
-            }
-        )
-    table = pd.DataFrame(rows)
-    return table.drop(columns=METRIC_TO_OPTIMIZE) if table[METRIC_TO_OPTIMIZE].nunique(dropna=False) == 1 else table
-
-
-def describe(run: RunFolder) -> str:
-    """One line on how a run went."""
-    facts = [f"{STATUS_FIELD}: {run.manifest.get(STATUS_FIELD)}", f"{STARTED_FIELD}: {run.manifest.get(STARTED_FIELD)}"]
-    if run.metric is not None:
-        facts.append(f"optimizing {run.metric} ({run.mode})")
-    if run.manifest.get(BEST_EPOCH_INDEX) is not None:
-        facts.append(f"best checkpoint {describe_best_epoch(run.manifest[BEST_EPOCH_INDEX])}")
-    if run.manifest.get(STAGES_FIELD):
-        facts.append(f"stages: {', '.join(run.manifest[STAGES_FIELD])}")
-    if run.manifest.get(ERROR_FIELD):
-        facts.append(f"{ERROR_FIELD}: {run.manifest[ERROR_FIELD]}")
-    return "; ".join(facts)
