@@ -49,6 +49,11 @@ def seed_list(seeds: int | Sequence[int], first: int | None) -> list[int]:
     return seeds
 
 
+def seed_run_name(name: str, seed: int) -> str:
+    """A seed's run is named after its group's run name and its seed: `baseline-seed3`."""
+    return f"{name}-seed{seed}"
+
+
 def is_group(manifest: Mapping[str, Any]) -> bool:
     return manifest.get(KIND_FIELD) == GROUP_KIND
 

@@ -29,6 +29,7 @@ from .repeat_group import (
     new_group,
     run_manifests,
     seed_list,
+    seed_run_name,
 )
 from .repeat_plots import plot_bands
 from .repeat_summary import write_summary
@@ -99,9 +100,8 @@ def run_repeats(
             run_seeds_on_ray(args, extra_config, settings, todo, group, name, address, finished, **kwargs)
         else:
             for seed in todo:
-                run_name_seed = f"{name}-seed{seed}"
-                extra = {**extra_config, SEED: seed}
-                result = run_single_trial(*args, extra, experiment_id=group, run_name=run_name_seed, **kwargs)
+                extra, seed_name = {**extra_config, SEED: seed}, seed_run_name(name, seed)
+                result = run_single_trial(*args, extra, experiment_id=group, run_name=seed_name, **kwargs)
                 finished(seed, result["results_dir"])
         manifests = run_manifests(group_dir)
         summary = write_summary(group_dir, manifests)
@@ -110,4 +110,4 @@ def run_repeats(
             tracked.log_summary({f"{metric}/{column}": value for (metric, column), value in summary.stack().items()})
             tracked.log_image(bands)
     print_results(f"{len(runs)} seeds of {name}. Group: {group_dir.resolve()}", {"summary": group_dir / SUMMARY_FILE})
-    return {RUN_NAME: name, GROUP_DIR: group_dir, SUMMARY: summary, "runs": runs}
+    return {RUN_NAME: name, GROUP_DIR: group_dir, SUMMARY: summary, RUNS_FIELD: runs}

@@ -18,6 +18,7 @@ import lightning.pytorch as pl
 import ray
 
 from ..manifest import BEST_CHECKPOINT_FIELD, RunManifest, read_manifest
+from ..repeat_group import seed_run_name
 from ..settings import SEED, Settings
 from ..single_trial import run_single_trial
 from .ray_session import init_ray
@@ -49,7 +50,7 @@ def _unpack(data: bytes, into: Path) -> Path:
 def _train_seed(args: tuple, extra_config: Mapping[str, Any], seed: int, group: str, name: str, kwargs: dict) -> bytes:
     with tempfile.TemporaryDirectory() as private:
         extra = {**extra_config, SEED: seed, RESULTS_DIR: private}
-        result = run_single_trial(*args, extra, experiment_id=group, run_name=f"{name}-seed{seed}", **kwargs)
+        result = run_single_trial(*args, extra, experiment_id=group, run_name=seed_run_name(name, seed), **kwargs)
         return _pack(result["results_dir"])
 
 
