@@ -28,6 +28,8 @@ def seed_curves(group_dir: Path, runs: Mapping[int, str]) -> pd.DataFrame:
 def plot_bands(group_dir: Path, runs: Mapping[int, str]) -> Path:
     """Mean ± one standard deviation per epoch, over the seeds that reached that epoch (early stopping
     ends some sooner); the caption of the report says so."""
+    from matplotlib.ticker import MaxNLocator
+
     curves = seed_curves(group_dir, runs)
     columns = [column for column in curves.columns if curves[column].notna().any()]
     fig, axes = panel_grid(len(columns), None)
@@ -40,6 +42,7 @@ def plot_bands(group_dir: Path, runs: Mapping[int, str]) -> Path:
             ax.fill_between(m.index, m - s, m + s, color=line.get_color(), alpha=BAND_ALPHA, linewidth=0)
         ax.set_title(f"{column} over {len(runs)} seeds")
         ax.set_xlabel(EPOCH)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
     path = group_dir / BANDS_PLOT
