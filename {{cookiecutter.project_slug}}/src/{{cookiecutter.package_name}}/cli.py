@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue the search this experiment ran last, or the one in PATH (a results/.../tune-* folder)",
     )
     tune.add_argument("--address", help="join this Ray cluster (default: RAY_ADDRESS, else start Ray locally)")
+    tune.add_argument(
+        "--record",
+        metavar="FILE",
+        help="write the search's folder to FILE once it exists (slurm/tune.sbatch resumes from it)",
+    )
     report = commands.add_parser(
         "report", help="write report.md and report.html (run table, best config, plots) of an experiment's runs"
     )
@@ -88,7 +93,9 @@ def tune(args: argparse.Namespace, task) -> dict:
             raise ConfigError("--num-samples cannot change a search being resumed; it keeps the size it started with")
         extra["n_samples"] = args.num_samples
     runner = _runner(task, args)
-    return runner.run_hyper_opt(task.LMODULE_CLASS, search_space, extra, resume=args.resume, address=args.address)
+    return runner.run_hyper_opt(
+        task.LMODULE_CLASS, search_space, extra, resume=args.resume, address=args.address, record=args.record
+    )
 
 
 def report(args: argparse.Namespace, task) -> list:
