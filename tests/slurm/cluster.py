@@ -124,10 +124,10 @@ class SlurmCluster:
         key.chmod(0o400)
         munge = self.root / "munge"
         Path(MUNGE_SOCKET).parent.mkdir(parents=True, exist_ok=True)
+        options = [f"--key-file={key}", f"--pid-file={munge / 'munged.pid'}", f"--seed-file={munge / 'seed'}"]
         self._spawn(
-            "munged", "-F", "--force", f"--key-file={key}", f"--pid-file={munge / 'munged.pid'}", f"--log-file={self.root / 'log' / 'munged.log'}",
-            f"--seed-file={munge / 'seed'}", log="munged.out",
-        )  # fmt: skip
+            "munged", "-F", "--force", *options, f"--log-file={self.root / 'log' / 'munged.log'}", log="munged.out"
+        )
         _wait("munged", lambda: Path(MUNGE_SOCKET).exists())
 
     def _start_database(self) -> None:
@@ -171,6 +171,7 @@ ReturnToService=2
 KillWait=5
 MinJobAge=600
 JobRequeue=1
+EnforcePartLimits=ALL
 MpiDefault=none
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=127.0.0.1

@@ -30,7 +30,7 @@ from .checks import check_cluster_address, check_storage, search_settings
 from .plots import save_search_plots
 from .ray_session import cluster_address, init_ray
 from .reporter import CHECKPOINT_FILE, trial_config
-from .results import ERROR, best_result, best_trial_checkpoint, trial_curves, trials_frame
+from .results import ERROR, UNFINISHED, best_result, best_trial_checkpoint, trial_curves, trials_frame
 from .start_line import start_line_for
 from .stopping import sigterm_stops_search
 from .wandb_runs import log_best, search_tracking
@@ -147,7 +147,9 @@ def _summarize(grid, searched, settings: Settings, loaders, lmodule_class, run_d
     trials.to_csv(run_dir / TRIALS_FILE, index=False)
     print(trials_summary(trials))
     _report_failures(trials)
-    if grid.num_terminated + grid.num_errors < max(len(grid), settings.n_samples):
+    # Ray may count a trial it stopped on a stop signal as terminated; its last report says it was not done.
+    unfinished = (trials[STATUS_COLUMN] == UNFINISHED).any()
+    if unfinished or grid.num_terminated + grid.num_errors < max(len(grid), settings.n_samples):
         raise SearchInterruptedError(f"the search stopped early; continue it with --resume {run_dir}")
     best = best_result(grid, metric, mode)
     lmodule_best, best_epoch, metrics = _evaluate(best, settings, loaders, lmodule_class, run_dir)
