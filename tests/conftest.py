@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
-TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".json", ".yml", ".yaml", ".cfg", ".ini", ".ipynb", ""}
+TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".json", ".yml", ".yaml", ".cfg", ".ini", ".ipynb", ".sh", ".sbatch"}
+TEXT_SUFFIXES |= {""}  # extension-less files: Dockerfile, LICENSE
 
 
 def text_files(root: Path) -> list[Path]:
