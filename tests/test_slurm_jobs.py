@@ -56,8 +56,9 @@ class Search:
         self.jobs, self.storage = jobs, jobs.scratch / name / "storage"
         self.epoch_log = jobs.scratch / name / "epochs.log"
         self.epoch_log.parent.mkdir(parents=True)
+        self.results = jobs.scratch / name / "results"  # the search's own summaries, apart from the others'
         env = {"STORAGE_PATH": str(self.storage), EPOCH_LOG: str(self.epoch_log), **env}
-        self.id, self.refused = jobs.sbatch(*options, args=args, **env)
+        self.id, self.refused = jobs.sbatch(*options, args=("--set", f"results_dir={self.results}", *args), **env)
 
     def epochs(self) -> list[tuple[str, int, str, int]]:
         """(trial, epoch, node, restart) of each epoch the trials started."""
@@ -65,7 +66,7 @@ class Search:
         return [(t, int(e), n, int(r)) for t, e, n, r in (line.split() for line in lines if line)]
 
     def searches(self) -> list[Path]:
-        return sorted(self.jobs.project.glob("results/*/tune-*"))
+        return sorted(self.results.glob("*/tune-*"))
 
     def ready_seconds(self) -> list[int]:
         return [int(s) for s in re.findall(r"Ray cluster of 2 nodes ready in (\d+) s", self.jobs.log(self.id))]

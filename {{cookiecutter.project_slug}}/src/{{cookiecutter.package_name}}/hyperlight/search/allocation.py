@@ -44,6 +44,11 @@ def check_trial_fits_a_node(settings: Settings) -> None:
     )
 
 
+def _named(node: dict) -> str:
+    """By address and id: two nodes may share an address (two SLURM nodes of a test cluster on one host)."""
+    return f"{node['NodeManagerAddress']} ({node['NodeID'][:8]})"
+
+
 @ray.remote(num_cpus=0)
 def _sees(path: str) -> bool:
     return Path(path).exists()
@@ -58,19 +63,14 @@ def check_shared_storage(root: str, name: str) -> None:
     marker = Path(root) / f"{MARKER_PREFIX}{uuid.uuid4().hex}"
     marker.touch()
     try:
-        probes = {
-            node["NodeManagerAddress"]: _sees.options(
-                scheduling_strategy=NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)
-            ).remote(str(marker))
-            for node in nodes
-        }
-        seen = ray.get(list(probes.values()))
-        blind = sorted(address for address, sees in zip(probes, seen, strict=True) if not sees)
+        on_each = [NodeAffinitySchedulingStrategy(node["NodeID"], soft=False) for node in nodes]
+        seen = ray.get([_sees.options(scheduling_strategy=on).remote(str(marker)) for on in on_each])
+        blind = ", ".join(_named(node) for node, sees in zip(nodes, seen, strict=True) if not sees)
     finally:
         marker.unlink()
     if blind:
         raise ConfigError(
-            f"{name} '{root}' is not shared: the node at {', '.join(blind)} cannot see it; on a cluster Ray keeps "
+            f"{name} '{root}' is not shared: the node at {blind} cannot see it; on a cluster Ray keeps "
             "the search there, so set storage_path to a folder on the shared file system (or s3:// / gs://)"
         )
 
