@@ -100,6 +100,12 @@ def _part_way(search: Search) -> tuple[dict, dict] | None:
     return (finished, part_way) if finished and part_way else None
 
 
+def _went_on(reported: int) -> tuple[int, int]:
+    """The epoch a trial that reported `reported` may go on with: the next one, or this one again when the stop
+    came between its report and Ray's record of its checkpoint (as in the baked test_tune_resume.py)."""
+    return reported, reported + 1
+
+
 def test_a_requeued_search_goes_on_where_it_was(jobs, capsys):
     """`scontrol requeue` mid-search: the job starts again and resumes the same search; part-way trials go
     on from their checkpoints, finished ones are not run again, and every trial ends."""
@@ -107,11 +113,13 @@ def test_a_requeued_search_goes_on_where_it_was(jobs, capsys):
     settings = (f"max_epochs={epochs}", f"grace_period={epochs}", "epoch_seconds=1.5")
     search = Search(jobs, "requeue", "--set", "n_samples=4", *settings)
     assert search.refused is None, search.refused
-    finished, part_way = jobs.wait("a trial finished and one part-way", lambda: _part_way(search), job=search.id)
+    jobs.wait("a trial finished and one part-way", lambda: _part_way(search), job=search.id)
     jobs.cluster.run("scontrol", "requeue", search.id)
     requeued = time.monotonic()
     # SLURM holds a requeued job back for a while (its BeginTime); a busy cluster would keep it waiting anyway.
     jobs.wait("the job to be pending again", lambda: jobs.state(search.id) == "PENDING", job=search.id)
+    finished, part_way = _part_way(search) or ({}, {})  # as the requeue left them
+    assert finished and part_way, "no trial was part-way when the job stopped: the test proves nothing"
     jobs.cluster.run("scontrol", "update", f"JobId={search.id}", "StartTime=now")
     jobs.wait("the job to run again", lambda: jobs.state(search.id) == "RUNNING", job=search.id)
     restarted = time.monotonic()
@@ -132,9 +140,9 @@ def test_a_requeued_search_goes_on_where_it_was(jobs, capsys):
         if restart == 1:
             started_after[trial].append(epoch)
     assert not set(started_after) & {lines[-1]["trial_id"] for lines in finished.values()}
-    for trial, lines in part_way.items():  # went on from the last epoch it reported, not from epoch 0
-        reported = lines[-1]["epoch"]
-        assert started_after[lines[-1]["trial_id"]][0] == reported + 1, (lines, started_after)
+    for trial, lines in part_way.items():  # went on from its checkpoint, not from epoch 0
+        first = (started_after[lines[-1]["trial_id"]] or [None])[0]
+        assert first in _went_on(lines[-1]["epoch"]), (lines, started_after)
         assert final[trial][-1]["epoch"] == epochs - 1
     say(
         capsys,
@@ -174,7 +182,8 @@ def test_at_the_time_limit_the_search_stops_resumable(jobs, capsys):
     trials = pd.read_csv(folder / "trials.csv")
     assert len(trials) == 4 and set(trials["status"]) == {"TERMINATED"}, trials.to_string()
     went_on = {trial: epoch for trial, epoch, *_ in reversed(again.epochs()) if trial in part_way}
-    assert went_on == {trial: epoch + 1 for trial, epoch in part_way.items()}, (went_on, part_way)
+    assert went_on.keys() == part_way.keys(), (went_on, part_way)
+    assert all(went_on[trial] in _went_on(epoch) for trial, epoch in part_way.items()), (went_on, part_way)
 
 
 @pytest.mark.parametrize(
