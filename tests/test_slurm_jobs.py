@@ -56,6 +56,7 @@ class Search:
         self.jobs, self.storage = jobs, jobs.scratch / name / "storage"
         self.epoch_log = jobs.scratch / name / "epochs.log"
         self.epoch_log.parent.mkdir(parents=True)
+        self.epochs_per_trial = next((int(a.split("=")[1]) for a in args if a.startswith("max_epochs=")), 0)
         self.results = jobs.scratch / name / "results"  # the search's own summaries, apart from the others'
         env = {"STORAGE_PATH": str(self.storage), EPOCH_LOG: str(self.epoch_log), **env}
         self.id, self.refused = jobs.sbatch(*options, args=("--set", f"results_dir={self.results}", *args), **env)
@@ -92,12 +93,14 @@ def test_tune_sbatch_runs_a_search_on_both_nodes_into_storage_path(jobs, capsys)
     say(capsys, f"Ray cluster ready in {search.ready_seconds()} s; trials per node {dict(per_node)}")
 
 
-def _part_way(search: Search) -> tuple[dict, dict] | None:
-    """(finished, part-way) trials' reported epochs, once at least one of each exists."""
+def _part_way(search: Search, left: int = 1) -> tuple[dict, dict] | None:
+    """(finished, part-way) trials' reported epochs, once at least one of each exists, a part-way one with
+    at least `left` epochs still to run (so that it is still part-way a moment later)."""
     results = search.jobs.results(search.storage)
     finished = {t: lines for t, lines in results.items() if lines and lines[-1].get("done")}
     part_way = {t: lines for t, lines in results.items() if lines and not lines[-1].get("done")}
-    return (finished, part_way) if finished and part_way else None
+    enough = any(lines[-1]["epoch"] + left < search.epochs_per_trial for lines in part_way.values())
+    return (finished, part_way) if finished and enough else None
 
 
 def _went_on(reported: int) -> tuple[int, int]:
@@ -109,11 +112,11 @@ def _went_on(reported: int) -> tuple[int, int]:
 def test_a_requeued_search_goes_on_where_it_was(jobs, capsys):
     """`scontrol requeue` mid-search: the job starts again and resumes the same search; part-way trials go
     on from their checkpoints, finished ones are not run again, and every trial ends."""
-    epochs = 4
+    epochs = 6
     settings = (f"max_epochs={epochs}", f"grace_period={epochs}", "epoch_seconds=1.5")
     search = Search(jobs, "requeue", "--set", "n_samples=4", *settings)
     assert search.refused is None, search.refused
-    jobs.wait("a trial finished and one part-way", lambda: _part_way(search), job=search.id)
+    jobs.wait("a trial finished and one part-way", lambda: _part_way(search, left=3), job=search.id)
     jobs.cluster.run("scontrol", "requeue", search.id)
     requeued = time.monotonic()
     # SLURM holds a requeued job back for a while (its BeginTime); a busy cluster would keep it waiting anyway.
