@@ -12,6 +12,7 @@ without them, unless HYPERLIGHT_SLURM_TEST_REQUIRED=1 (CI) turns the skip into a
 import json
 import os
 import re
+import shutil
 import stat
 import tempfile
 import time
@@ -47,6 +48,7 @@ def jobs():
         yield Jobs(cluster, bake(root / "bake"), root)
     finally:
         cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 class Search:
