@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 LOCK := {{cookiecutter.project_slug}}/requirements.lock
 LOCK_PYTHON ?= 3.10
 
-.PHONY: venv demo test test-image lint lock clean
+.PHONY: venv demo test test-image test-slurm lint lock clean
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,15 @@ demo: venv
 	cd $(DEMO_DIR)/$(DEMO_SLUG) && $(BIN)/python -m $(DEMO_PACKAGE) train
 
 test: venv
-	$(BIN)/python -m pytest -m "not image" tests
+	$(BIN)/python -m pytest -m "not image and not slurm" tests
 
 # The slow test that builds and runs the baked project's image with buildah and podman (CI runs it).
 test-image: venv
 	$(BIN)/python -m pytest -m image tests
+
+# The slow test that submits the baked slurm/ scripts to a real SLURM cluster on this machine (CI runs it).
+test-slurm: venv
+	$(BIN)/python -m pytest -m slurm tests
 
 # Re-resolve the lock after changing the baked pyproject.toml; current pins are kept where they still fit.
 lock: venv

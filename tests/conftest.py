@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
-TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".json", ".yml", ".yaml", ".cfg", ".ini", ".ipynb", ""}
+TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".json", ".yml", ".yaml", ".cfg", ".ini", ".ipynb", ".sh", ".sbatch"}
+TEXT_SUFFIXES |= {""}  # extension-less files: Dockerfile, LICENSE
 
 
 def text_files(root: Path) -> list[Path]:
@@ -26,3 +27,4 @@ def bake(cookies):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "image: builds and runs the baked image with buildah/podman (`make test-image`)")
+    config.addinivalue_line("markers", "slurm: submits the sbatch scripts to a real SLURM cluster (`make test-slurm`)")

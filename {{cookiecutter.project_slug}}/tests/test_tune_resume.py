@@ -134,3 +134,16 @@ def test_resume_after_sigint_then_sigkill_reruns_nothing(tmp_path, start_driver)
     for trial, epochs in _finished(final).items():
         assert sorted(set(epochs)) == list(range(EPOCHS)), (trial, epochs)
     assert (search_dir / "plot.png").exists()
+
+
+def test_sigterm_stops_the_search_as_ctrl_c_does_and_record_names_it(tmp_path, start_driver):
+    """Batch schedulers end a job with SIGTERM (SLURM: preemption, requeue, the time limit via slurm/tune.sbatch)."""
+    record = tmp_path / "search.txt"
+    driver = start_driver("--num-samples", str(N_SAMPLES), "--record", str(record))
+    at_sigterm = _stop_mid_trial(driver, tmp_path, 1, signal.SIGTERM)
+    assert driver.returncode == 130, _log(tmp_path)  # not Ray's own SIGTERM exit, between two state snapshots
+    assert "Stop signal received" in _log(tmp_path)
+    assert all(status != "ERROR" for status, _ in at_sigterm.values()), at_sigterm
+    [search_dir] = (tmp_path / "results").glob("*/tune-*")
+    assert record.read_text() == f"{search_dir.resolve()}\n"
+    assert json.loads((search_dir / "manifest.json").read_text())["status"] == "interrupted"

@@ -64,7 +64,9 @@ def tune(args: argparse.Namespace, task) -> dict:
             raise ConfigError("--num-samples cannot change a search being resumed; it keeps the size it started with")
         extra["n_samples"] = args.num_samples
     runner = _runner(task, args)
-    result = runner.run_hyper_opt(task.LMODULE_CLASS, search_space, extra, resume=args.resume, address=args.address)
+    result = runner.run_hyper_opt(
+        task.LMODULE_CLASS, search_space, extra, resume=args.resume, address=args.address, record=args.record
+    )
     if args.final_fit is not None:
         runner.run_final_fit(task.LMODULE_CLASS, result["results_dir"], extra, args.final_fit)
     return result

@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument("--address", help="join this Ray cluster (default: RAY_ADDRESS, else start Ray locally)")
     tune.add_argument(
+        "--record",
+        metavar="FILE",
+        help="write the search's folder to FILE once it exists (slurm/tune.sbatch resumes from it)",
+    )
+    tune.add_argument(
         "--final-fit",
         type=int,
         metavar="K",

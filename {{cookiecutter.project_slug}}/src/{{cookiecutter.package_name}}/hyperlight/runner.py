@@ -92,6 +92,7 @@ class Runner(RepeatRunner):
         resume: bool | str = False,
         address: str | None = None,
         extra_run_name_prefix: str = "",
+        record: str | Path | None = None,
     ) -> dict[str, Any]:
         """Search with Ray Tune, then re-validate and test the best trial; see `search.hyper_opt.run_hyper_opt`.
 
@@ -111,6 +112,7 @@ class Runner(RepeatRunner):
             resume=resume,
             address=address,
             extra_run_name_prefix=extra_run_name_prefix,
+            record=record,
         )
         self.comparison.add(Path(result["results_dir"]).name, result["metrics"], result["results_dir"])
         return result

@@ -25,12 +25,14 @@ from ..tracking import check_tracking
 from ..trial_tables import STATUS_COLUMN, TRIALS_FILE, trials_summary
 from ..user_loggers import LoggerFactory
 from . import folders, setup
+from .allocation import check_joined_cluster
 from .checks import check_cluster_address, check_storage, search_settings
 from .plots import save_search_plots
 from .ray_session import cluster_address, init_ray
 from .reporter import CHECKPOINT_FILE, trial_config
-from .results import ERROR, best_result, best_trial_checkpoint, trial_curves, trials_frame
+from .results import ERROR, UNFINISHED, best_result, best_trial_checkpoint, trial_curves, trials_frame
 from .start_line import start_line_for
+from .stopping import sigterm_stops_search
 from .wandb_runs import log_best, search_tracking
 
 
@@ -70,6 +72,7 @@ def run_hyper_opt(
     address: str | None = None,
     pl_loggers: Sequence[LoggerFactory] = (),
     extra_run_name_prefix: str = "",
+    record: str | Path | None = None,
 ) -> dict[str, Any]:
     """Search, then hand back the best trial already re-validated and tested.
 
@@ -79,6 +82,7 @@ def run_hyper_opt(
     address: a Ray cluster to join (RAY_ADDRESS works too); by default Ray starts locally.
     pl_loggers: functions of a trial's folder returning a Lightning logger. W&B runs: see `wandb_runs`.
     extra_run_name_prefix: names a new search's folder `tune-<prefix><date>-<time>`, as in the reference.
+    record: a file to write the search's folder in as soon as it exists, for a batch job to resume it.
     """
     settings = search_settings(extra_config, search_space_config)
     check_run_name(extra_run_name_prefix or None, "extra_run_name_prefix")
@@ -100,7 +104,11 @@ def run_hyper_opt(
 
     # A local Ray sees the CPUs just checked; trials of several workers are Ray Train runs (see init_ray).
     init_ray(address, num_cpus=local_cpus, verbose=settings.verbose, dashboard=settings.workers_per_trial > 1)
+    if on_cluster:
+        check_joined_cluster(settings)
     settings, run_dir, fields = folders.start(settings, experiment_id, resumed, extra_run_name_prefix)
+    if record is not None:
+        Path(record).write_text(f"{run_dir.resolve()}\n")
     if settings.max_failures is None:  # on this machine a failure is the code's: retrying it only costs time
         settings = dataclasses.replace(settings, max_failures=3 if on_cluster else 0)
     resources = ray.cluster_resources()
@@ -120,7 +128,8 @@ def run_hyper_opt(
         tuner = setup.new_tuner(trainable, search_space_config, settings, path, max_concurrent)
     fields.update({STAGES_FIELD: run_stages(settings), SETTINGS_FIELD: settings.in_scope(SCOPE_TUNE)})
     with record_run(run_dir, **fields) as manifest:
-        grid = tuner.fit()
+        with sigterm_stops_search():
+            grid = tuner.fit()
         save_search_plots(run_dir, grid, search_space_config, settings)
         outcome = _summarize(grid, setup.searched_keys(search_space_config), settings, loaders, lmodule_class, run_dir)
         best = outcome.pop("best")
@@ -138,7 +147,9 @@ def _summarize(grid, searched, settings: Settings, loaders, lmodule_class, run_d
     trials.to_csv(run_dir / TRIALS_FILE, index=False)
     print(trials_summary(trials))
     _report_failures(trials)
-    if grid.num_terminated + grid.num_errors < max(len(grid), settings.n_samples):
+    # Ray may count a trial it stopped on a stop signal as terminated; its last report says it was not done.
+    unfinished = (trials[STATUS_COLUMN] == UNFINISHED).any()
+    if unfinished or grid.num_terminated + grid.num_errors < max(len(grid), settings.n_samples):
         raise SearchInterruptedError(f"the search stopped early; continue it with --resume {run_dir}")
     best = best_result(grid, metric, mode)
     lmodule_best, best_epoch, metrics = _evaluate(best, settings, loaders, lmodule_class, run_dir)
