@@ -6,7 +6,7 @@ PyTorch Hyperlight (github.com/pgagarinov/pytorch-hyperlight), "the reference" i
 comments: Runner, run_single_trial, run_hyper_opt, CONFIG / EXTRA_CONFIG keys.
 
 Module map (each file imports only files listed above it; only runner.py and repeats.py reach
-search/, lazily; nothing here imports tasks/, which your model.py may):
+search/ and repeat_tasks.py, lazily; nothing here imports tasks/, which your model.py may):
     version.py       __version__, recorded in every manifest
     errors.py        ConfigError, SearchFailedError, SearchInterruptedError; message helpers
     best_epoch.py    how the best epoch is counted: best_epoch (epochs trained) and best_epoch_index (tables)
@@ -27,13 +27,13 @@ search/, lazily; nothing here imports tasks/, which your model.py may):
     results.py       the run folder, metrics.csv, plot.png
     trial_tables.py  what a search leaves beside Ray's folder (trials.csv, trial_curves.csv, ...) and its columns
     trial_plots.py   a search's figures (trial curves, the space, parallel coordinates), drawn from those files
-    report_page.py   one page as Markdown and as HTML, figures beside it
-    report_runs.py   an experiment's run folders as `report` reads them back from disk
     repeat_stats.py  mean, sample std, Student's t intervals; Welch's and the paired t-test, in a sentence
     repeat_group.py  a repeat group's folder: its seeds, its runs, resuming it
     repeat_summary.py  summary.csv over a group's seeds, and its console lines
     repeat_plots.py  bands.png: mean curves over the seeds with a one-std band
     group_compare.py two repeat groups compared on their test metrics
+    report_page.py   one page as Markdown and as HTML, figures beside it
+    report_runs.py   an experiment's run folders as `report` reads them back from disk
     report_groups.py the report's section on repeat groups and their comparisons
     report_table.py  the report's run table and one-line descriptions of runs
     report.py        `report`: report.md and report.html of an experiment, without Ray
@@ -54,6 +54,7 @@ search/, lazily; nothing here imports tasks/, which your model.py may):
     repeat_runner.py Runner.run_repeats and Runner.run_final_fit
     runner.py        Runner, the entry point
     search/          run_hyper_opt on Ray Tune: checks, Tuner setup, trials (or Ray Train runs), results, Ray session
+    repeat_tasks.py  the seeds of a group as Ray tasks, their run folders sent home (a cluster, 2+ GPUs)
     __main__.py      `python -m <package>.hyperlight` prints the settings table for the README
 """
 

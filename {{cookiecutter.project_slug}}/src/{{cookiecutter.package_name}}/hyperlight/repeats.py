@@ -95,7 +95,7 @@ def run_repeats(
         args = (configure_dataloaders, lmodule_class, config)
         kwargs = {"pl_callbacks": pl_callbacks, "pl_loggers": pl_loggers}
         if todo and runs_in_parallel(address):
-            from .search.repeat_tasks import run_seeds_on_ray
+            from .repeat_tasks import run_seeds_on_ray  # Ray loads only here
 
             run_seeds_on_ray(args, extra_config, settings, todo, group, name, address, finished, **kwargs)
         else:

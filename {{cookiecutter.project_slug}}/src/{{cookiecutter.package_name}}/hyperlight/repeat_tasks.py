@@ -17,11 +17,11 @@ from typing import Any
 import lightning.pytorch as pl
 import ray
 
-from ..manifest import BEST_CHECKPOINT_FIELD, RunManifest, read_manifest
-from ..repeat_group import seed_run_name
-from ..settings import SEED, Settings
-from ..single_trial import run_single_trial
-from .ray_session import init_ray
+from .manifest import BEST_CHECKPOINT_FIELD, RunManifest, read_manifest
+from .repeat_group import seed_run_name
+from .search.ray_session import init_ray
+from .settings import SEED, Settings
+from .single_trial import run_single_trial
 
 RESULTS_DIR = "results_dir"  # the setting a task points at its private folder
 
