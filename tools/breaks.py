@@ -1,0 +1,88 @@
+"""The deliberate breaks that tools/mutation_check.py applies, one at a time, and the tests that must catch each.
+
+How to add a break: append a Break whose `old` is text that occurs exactly once in `file` (a path
+in the template, "{{...}}" folders and all) and whose `new` breaks the behaviour the tests name. List
+the fewest tests that should catch it, as pytest node ids relative to the baked project (or to the
+template, with template_tests=True). Then run `tools/mutation_check.py NAME`: "caught" is the goal;
+"missed" means those tests would pass with the bug in place; "STALE" means the code moved on and the
+break needs its text updated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROJECT = "{{cookiecutter.project_slug}}"
+HYPERLIGHT = f"{PROJECT}/src/{{{{cookiecutter.package_name}}}}/hyperlight"
+WANDB = "tests/test_wandb_tracking.py"
+
+
+@dataclass(frozen=True)
+class Break:
+    name: str
+    why: str  # the behaviour it breaks, in a few words
+    file: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+    template_tests: bool = False  # the tests are the template's own, run in the template
+
+
+BREAKS = [
+    Break(
+        "wandb-console-banners",
+        "W&B prints its banners and run summary (finding 1)",
+        f"{HYPERLIGHT}/tracking.py",
+        'SILENT_VARIABLE, SERVICE_VARIABLE = "WANDB_SILENT",',
+        'SILENT_VARIABLE, SERVICE_VARIABLE = "PATH",',  # always set: W&B is never told to be quiet
+        (f"{WANDB}::test_a_single_trial_is_one_named_wandb_run_with_every_epoch_and_the_plot",),
+    ),
+    Break(
+        "wandb-rows-doubled",
+        "each epoch reaches W&B twice (findings 2 and 3)",
+        f"{HYPERLIGHT}/single_trial.py",
+        "loggers = tracked.loggers + run_loggers(pl_loggers, run_dir)",
+        "loggers = tracked.loggers * 2 + run_loggers(pl_loggers, run_dir)",
+        (f"{WANDB}::test_a_single_trial_is_one_named_wandb_run_with_every_epoch_and_the_plot",),
+    ),
+    Break(
+        "wandb-ddp-rows-doubled",
+        "each epoch of a 2-process trial reaches W&B twice (finding 3)",
+        f"{HYPERLIGHT}/single_trial.py",
+        "loggers = tracked.loggers + run_loggers(pl_loggers, run_dir)",
+        "loggers = tracked.loggers * 2 + run_loggers(pl_loggers, run_dir)",
+        (f"{WANDB}::test_a_two_process_ddp_trial_is_one_wandb_run",),
+    ),
+    Break(
+        "key-never-loaded",
+        "a key file's key never reaches W&B (finding 4)",
+        f"{HYPERLIGHT}/wandb_key.py",
+        "        environ[KEY_VARIABLE] = key\n",
+        "        pass\n",
+        ("tests/test_key_leak.py::test_a_planted_key_is_written_nowhere",),
+    ),
+    Break(
+        "early-stopping-ignores-mode",
+        "early stopping watches its metric in mode min, whatever metric_opt_mode says",
+        f"{HYPERLIGHT}/trainer_setup.py",
+        "            mode=mode,\n            patience=",
+        '            mode="min",\n            patience=',
+        ("tests/test_early_stopping.py",),
+    ),
+    Break(
+        "pinned-key-searched",
+        "a key pinned with --set is sampled from the search space anyway",
+        f"{HYPERLIGHT}/overrides.py",
+        'return {pair.partition("=")[0] for pair in pairs}',
+        "return set()",
+        ("tests/test_cli.py::test_a_key_pinned_with_set_is_not_searched",),
+    ),
+    Break(
+        "resume-from-epoch-0",
+        "a resumed trial starts again from epoch 0",
+        f"{HYPERLIGHT}/search/trial.py",
+        "ckpt_path=ckpt_path, weights_only=False",
+        "ckpt_path=None, weights_only=False",
+        ("tests/test_tune_resume.py",),
+    ),
+]
