@@ -15,6 +15,7 @@ from dataclasses import dataclass
 PROJECT = "{{cookiecutter.project_slug}}"
 HYPERLIGHT = f"{PROJECT}/src/{{{{cookiecutter.package_name}}}}/hyperlight"
 WANDB = "tests/test_wandb_tracking.py"
+STAGES = "tests/test_optional_stages.py"
 
 
 @dataclass(frozen=True)
@@ -84,5 +85,24 @@ BREAKS = [
         "ckpt_path=ckpt_path, weights_only=False",
         "ckpt_path=None, weights_only=False",
         ("tests/test_tune_resume.py",),
+    ),
+    Break(
+        "checkpoint-keeps-last",
+        "the checkpoint kept is the last epoch's, not the best (finding 6)",
+        f"{HYPERLIGHT}/trainer_setup.py",
+        "        mode=settings.metric_opt_mode,\n        save_top_k=1,",
+        '        mode="max",\n        save_top_k=1,',  # with the tests' scripted train metric: the last epoch
+        (
+            f"{STAGES}::test_without_a_validation_loader_a_train_metric_picks_the_checkpoint",
+            f"{STAGES}::test_without_validation_or_test_the_best_weights_still_come_back",
+        ),
+    ),
+    Break(
+        "best-epoch-is-last",
+        "the best epoch reported is the last one trained (finding 6)",
+        f"{HYPERLIGHT}/single_trial.py",
+        "    return int(best)\n",
+        "    return int(values.index[-1])\n",
+        (f"{STAGES}::test_without_a_validation_loader_a_train_metric_picks_the_checkpoint",),
     ),
 ]

@@ -73,7 +73,9 @@ def check(brk: Break, broken: bool = True) -> tuple[str, float, str]:
             done = run_tests(brk, template, project)
         except subprocess.TimeoutExpired:
             return "TIMEOUT", time.monotonic() - start, ""
-    tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-3:])
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    failed = [line[:240] for line in lines if line.startswith(("FAILED", "ERROR"))]  # which test, and why
+    tail = "\n".join(failed or lines[-3:])
     verdict = {0: "missed", 1: "caught"}.get(done.returncode, f"ERROR rc={done.returncode}")
     if not broken:
         verdict = {"missed": "passes", "caught": "FAILS UNBROKEN"}.get(verdict, verdict)
@@ -99,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         verdict, seconds, tail = check(brk, broken=not args.baseline)
         rows.append((brk.name, verdict))
         print(f"{brk.name:32} {verdict:14} {seconds:6.0f} s  {brk.why}", flush=True)
-        if verdict not in ("caught", "passes"):
+        if verdict != "passes":
             print("    " + tail.replace("\n", "\n    "), flush=True)
     good = "passes" if args.baseline else "caught"
     print(f"\n{sum(verdict == good for _, verdict in rows)} of {len(rows)} {good}")
