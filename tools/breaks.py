@@ -105,4 +105,12 @@ BREAKS = [
         "    return int(values.index[-1])\n",
         (f"{STAGES}::test_without_a_validation_loader_a_train_metric_picks_the_checkpoint",),
     ),
+    Break(
+        "free-port-repeats",
+        "free_port hands out a port it already handed out (finding 12)",
+        f"{PROJECT}/tests/processes.py",
+        "        if port in _handed_out:\n            continue\n",
+        "",
+        ("tests/test_processes.py",),
+    ),
 ]
