@@ -113,4 +113,12 @@ BREAKS = [
         "",
         ("tests/test_processes.py",),
     ),
+    Break(
+        "ddp-every-process-all-data",
+        "each DDP process trains on all the data instead of its share (finding 7)",
+        f"{HYPERLIGHT}/devices.py",
+        '{"strategy": DDP_STRATEGY}',
+        '{"strategy": DDP_STRATEGY, "use_distributed_sampler": False}',
+        ("tests/test_ddp_single_trial.py",),
+    ),
 ]
