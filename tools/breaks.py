@@ -5,7 +5,7 @@ in the template, "{{...}}" folders and all) and whose `new` breaks the behaviour
 the fewest tests that should catch it, as pytest node ids relative to the baked project (or to the
 template, with template_tests=True). Then run `tools/mutation_check.py NAME`: "caught" is the goal;
 "missed" means those tests would pass with the bug in place; "STALE" means the code moved on and the
-break needs its text updated.
+break needs its text updated. A break that needs edits in several places lists the others in `more`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Break:
     new: str
     tests: tuple[str, ...]
     template_tests: bool = False  # the tests are the template's own, run in the template
+    more: tuple[tuple[str, str, str], ...] = ()  # further (file, old, new) edits of the same break
 
 
 BREAKS = [
@@ -120,5 +121,23 @@ BREAKS = [
         '{"strategy": DDP_STRATEGY}',
         '{"strategy": DDP_STRATEGY, "use_distributed_sampler": False}',
         ("tests/test_ddp_single_trial.py",),
+    ),
+    Break(
+        "search-workers-one-actor",
+        "a trial of 2 workers runs as ddp_spawn inside one Tune actor, not as 2 Ray Train workers (finding 8)",
+        f"{HYPERLIGHT}/search/setup.py",
+        "several = settings.workers_per_trial > 1",
+        "several = False",
+        ("tests/test_search_workers.py::test_each_trial_trains_on_two_workers_and_the_best_is_evaluated_here",),
+        more=((f"{HYPERLIGHT}/search/hyper_opt.py", "num_processes=1)", "num_processes=settings.workers_per_trial)"),),
+    ),
+    Break(
+        "state-api-guesses-instance",
+        "Ray's State API clients are not told this instance's dashboard, and guess (finding 8)",
+        f"{HYPERLIGHT}/search/ray_session.py",
+        "            env_vars[API_SERVER_VARIABLE] = f\"http://127.0.0.1:{ports['dashboard_port']}\"\n"
+        "            os.environ[API_SERVER_VARIABLE] = env_vars[API_SERVER_VARIABLE]\n",
+        "",
+        ("tests/test_search_workers.py::test_state_api_clients_in_workers_ask_this_instance_of_ray",),
     ),
 ]

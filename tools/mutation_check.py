@@ -33,12 +33,13 @@ BIN = Path(sys.executable).parent
 
 
 def apply(brk: Break, template: Path) -> None:
-    """Replace the break's `old` by its `new` in the template copy; `old` must occur exactly once."""
-    path = template / brk.file
-    text = path.read_text()
-    if text.count(brk.old) != 1:
-        raise LookupError(f"{brk.file}: the text to break occurs {text.count(brk.old)} times, not once")
-    path.write_text(text.replace(brk.old, brk.new))
+    """Replace each `old` of the break by its `new` in the template copy; each must occur exactly once."""
+    for file, old, new in [(brk.file, brk.old, brk.new), *brk.more]:
+        path = template / file
+        text = path.read_text()
+        if text.count(old) != 1:
+            raise LookupError(f"{file}: the text to break occurs {text.count(old)} times, not once")
+        path.write_text(text.replace(old, new))
 
 
 def bake(template: Path, into: Path) -> Path:

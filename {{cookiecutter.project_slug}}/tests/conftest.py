@@ -5,6 +5,7 @@ keep passing after data.py, model.py and config.py become your own.
 """
 
 import os
+import signal
 
 import pytest
 
@@ -17,6 +18,30 @@ os.environ.pop("RAY_ADDRESS", None)
 import tiny_task  # noqa: E402
 
 from {{ cookiecutter.package_name }}.hyperlight import Runner  # noqa: E402
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "time_limit(seconds): fail the test when its call runs longer (ends hangs)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A test marked time_limit(seconds) fails once its call runs that long: a hang ends with a traceback
+    instead of holding CI until its own limit. Limits are several times the measured run, never tight."""
+    marker = item.get_closest_marker("time_limit")
+    if marker is None:
+        return (yield)
+
+    def _over(signum, frame):
+        pytest.fail(f"over its time_limit of {marker.args[0]} s: hung?")
+
+    previous = signal.signal(signal.SIGALRM, _over)
+    signal.alarm(marker.args[0])
+    try:
+        return (yield)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture
