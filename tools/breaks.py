@@ -140,4 +140,33 @@ BREAKS = [
         "",
         ("tests/test_search_workers.py::test_state_api_clients_in_workers_ask_this_instance_of_ray",),
     ),
+    Break(
+        "runner-does-not-learn",
+        "the runner's trials clip every gradient to nothing: the search learns nothing (finding 10)",
+        f"{HYPERLIGHT}/trainer_setup.py",
+        'clip = config.get("gradient_clip_val") or None',
+        "clip = 1e-12",
+        (
+            "tests/test_benchmark_smoke.py::test_benchmark_smoke_mode_prints_every_way_both_workloads_and_consistent_figures",
+        ),
+        template_tests=True,
+    ),
+    Break(
+        "lock-misses-a-dependency",
+        "the lock leaves out a transitive dependency; only 3.11 is ever installed (finding 11)",
+        f"{PROJECT}/requirements.lock",
+        "aiohappyeyeballs==2.7.1\n    # via aiohttp\n",
+        "",
+        ("tests/test_requirements.py::test_the_lock_resolves_as_it_is_for_every_offered_python",),
+        template_tests=True,
+    ),
+    Break(
+        "lock-pin-not-for-every-python",
+        "a pin that no longer supports an offered Python (numpy 2.4 needs 3.11+; the lock offers 3.10) (finding 11)",
+        f"{PROJECT}/requirements.lock",
+        "numpy==2.2.6 ; python_full_version < '3.11'",
+        "numpy==2.4.6 ; python_full_version < '3.11'",
+        ("tests/test_requirements.py::test_the_lock_resolves_as_it_is_for_every_offered_python",),
+        template_tests=True,
+    ),
 ]
