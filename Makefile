@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 LOCK := {{cookiecutter.project_slug}}/requirements.lock
 LOCK_PYTHON ?= 3.10
 
-.PHONY: venv demo test test-image lint lock clean
+.PHONY: venv demo test test-integration test-image lint lock clean
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,16 @@ demo: venv
 	$(BIN)/pip install --quiet -e $(DEMO_DIR)/$(DEMO_SLUG)
 	cd $(DEMO_DIR)/$(DEMO_SLUG) && $(BIN)/python -m $(DEMO_PACKAGE) train
 
+# Every test that needs no root and no system package.
 test: venv
-	$(BIN)/python -m pytest -m "not image" tests
+	$(BIN)/python -m pytest -m "not image and not browser" tests
 
-# The slow test that builds and runs the baked project's image with buildah and podman (CI runs it).
+# The tests that need system packages (CI runs them after `make test`): the baked project's image with
+# buildah and podman (image), the report page in chromium (browser).
+test-integration: venv
+	$(BIN)/python -m pytest -m "image or browser" tests
+
+# The image test alone.
 test-image: venv
 	$(BIN)/python -m pytest -m image tests
 
@@ -48,8 +54,8 @@ lock: venv
 	cp build/lock/$(DEMO_SLUG)/requirements.lock "$(LOCK)"
 
 lint: venv
-	$(BIN)/ruff check hooks tests benchmarks
-	$(BIN)/ruff format --check hooks tests benchmarks
+	$(BIN)/ruff check hooks tests benchmarks tools
+	$(BIN)/ruff format --check hooks tests benchmarks tools
 
 clean:
 	rm -rf $(VENV) build
