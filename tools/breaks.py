@@ -169,4 +169,13 @@ BREAKS = [
         ("tests/test_requirements.py::test_the_lock_resolves_as_it_is_for_every_offered_python",),
         template_tests=True,
     ),
+    Break(
+        "report-absolute-src",
+        "the report page finds its figures by absolute paths (finding 9)",
+        f"{HYPERLIGHT}/report.py",
+        "page.image(path.name, ",
+        "page.image(str(path.resolve()), ",
+        ("tests/test_report_page.py",),
+        template_tests=True,
+    ),
 ]
