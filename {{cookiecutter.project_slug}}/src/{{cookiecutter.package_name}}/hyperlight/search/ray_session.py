@@ -27,8 +27,8 @@ TUNE_ENVIRONMENT = {
 
 
 AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
-# Where Ray's State API clients (Ray Train's cleanup of a finished run's workers, in the driver and in
-# actors) find the dashboard. Unset, they look for "the" Ray instance on the machine and fail when
+# Where Ray's State API clients (Ray Train's cleanup of a finished run's workers, in its actors) find
+# the dashboard. Unset, they look for "the" Ray instance on the machine and fail when
 # several run side by side; the workers' placement groups then outlive their trials.
 API_SERVER_VARIABLE = "RAY_API_SERVER_ADDRESS"
 
@@ -79,8 +79,9 @@ def init_ray(
         ports = {}
         if dashboard:  # its address goes to every worker of this instance, so it is chosen here
             ports["dashboard_port"] = _free_local_port()
+            # Not in this process's environment: it would outlive this instance and, as Ray's CLI reads
+            # it before its --address, send a later `ray job submit` here.
             env_vars[API_SERVER_VARIABLE] = f"http://127.0.0.1:{ports['dashboard_port']}"
-            os.environ[API_SERVER_VARIABLE] = env_vars[API_SERVER_VARIABLE]
         # A private instance turns token auth on and says so each time; the line teaches nothing locally.
         auth_logger = logging.getLogger(AUTH_LOGGER)
         level = auth_logger.level
