@@ -54,7 +54,7 @@ def run_tests(brk: Break, template: Path, project: Path) -> subprocess.Completed
     env = {**os.environ, "WANDB_MODE": "offline"}
     if not brk.template_tests:
         env["PYTHONPATH"] = str(project / "src")
-    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *brk.tests]
+    args = [sys.executable, "-m", "pytest", "-q", "--tb=line", "-p", "no:cacheprovider", *brk.tests]
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=BREAK_TIMEOUT_S)
 
 
@@ -75,7 +75,8 @@ def check(brk: Break, broken: bool = True) -> tuple[str, float, str]:
         except subprocess.TimeoutExpired:
             return "TIMEOUT", time.monotonic() - start, ""
     lines = (done.stdout + done.stderr).strip().splitlines()
-    failed = [line[:240] for line in lines if line.startswith(("FAILED", "ERROR"))]  # which test, and why
+    # which test failed, and the line that failed it (--tb=line: "path:line: Error: message")
+    failed = [line[:240] for line in lines if line.startswith(("FAILED", "ERROR")) or ".py:" in line]
     tail = "\n".join(failed or lines[-3:])
     verdict = {0: "missed", 1: "caught"}.get(done.returncode, f"ERROR rc={done.returncode}")
     if not broken:
