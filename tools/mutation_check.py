@@ -76,7 +76,9 @@ def check(brk: Break, broken: bool = True) -> tuple[str, float, str]:
             return "TIMEOUT", time.monotonic() - start, ""
     lines = (done.stdout + done.stderr).strip().splitlines()
     # which test failed, and the line that failed it (--tb=line: "path:line: Error: message")
-    failed = [line[:240] for line in lines if line.startswith(("FAILED", "ERROR")) or ".py:" in line]
+    failed = [
+        line[:240] for line in lines if line.startswith(("FAILED", "ERROR")) or (".py:" in line and "Error" in line)
+    ]
     tail = "\n".join(failed or lines[-3:])
     verdict = {0: "missed", 1: "caught"}.get(done.returncode, f"ERROR rc={done.returncode}")
     if not broken:
