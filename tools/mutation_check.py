@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,7 @@ LEFT_OUT = shutil.ignore_patterns(".git", ".venv", "build", "__pycache__", ".pyt
 PACKAGE = "digits_research"  # the default bake's package, where "{{ cookiecutter.package_name }}" stood
 BREAK_TIMEOUT_S = 1800  # ends a hang only: the slowest break's tests take about 3 min on 2 CPUs
 BIN = Path(sys.executable).parent
+FAILED_AT = re.compile(r"^/\S+\.py:\d+: ")  # what --tb=line prints of a failure: "path:line: message"
 
 
 def apply(brk: Break, template: Path) -> None:
@@ -75,10 +77,8 @@ def check(brk: Break, broken: bool = True) -> tuple[str, float, str]:
         except subprocess.TimeoutExpired:
             return "TIMEOUT", time.monotonic() - start, ""
     lines = (done.stdout + done.stderr).strip().splitlines()
-    # which test failed, and the line that failed it (--tb=line: "path:line: Error: message")
-    failed = [
-        line[:240] for line in lines if line.startswith(("FAILED", "ERROR")) or (".py:" in line and "Error" in line)
-    ]
+    # which test failed, and the line that failed it
+    failed = [line[:240] for line in lines if line.startswith(("FAILED", "ERROR")) or FAILED_AT.match(line)]
     tail = "\n".join(failed or lines[-3:])
     verdict = {0: "missed", 1: "caught"}.get(done.returncode, f"ERROR rc={done.returncode}")
     if not broken:
