@@ -1,34 +1,11 @@
-"""The deliberate breaks that tools/mutation_check.py applies, one at a time, and the tests that must catch each.
-
-How to add a break: append a Break whose `old` is text that occurs exactly once in `file` (a path
-in the template, "{{...}}" folders and all) and whose `new` breaks the behaviour the tests name. List
-the fewest tests that should catch it, as pytest node ids relative to the baked project (or to the
-template, with template_tests=True). Then run `tools/mutation_check.py NAME`: "caught" is the goal;
-"missed" means those tests would pass with the bug in place; "STALE" means the code moved on and the
-break needs its text updated. A break that needs edits in several places lists the others in `more`.
-"""
+"""The deliberate breaks that tools/mutation_check.py applies, one at a time (how to add one: break_spec.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from break_spec import HYPERLIGHT, PROJECT, Break
 
-PROJECT = "{{cookiecutter.project_slug}}"
-HYPERLIGHT = f"{PROJECT}/src/{{{{cookiecutter.package_name}}}}/hyperlight"
 WANDB = "tests/test_wandb_tracking.py"
 STAGES = "tests/test_optional_stages.py"
-
-
-@dataclass(frozen=True)
-class Break:
-    name: str
-    why: str  # the behaviour it breaks, in a few words
-    file: str
-    old: str
-    new: str
-    tests: tuple[str, ...]
-    template_tests: bool = False  # the tests are the template's own, run in the template
-    more: tuple[tuple[str, str, str], ...] = ()  # further (file, old, new) edits of the same break
-
 
 BREAKS = [
     Break(

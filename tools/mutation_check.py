@@ -9,7 +9,7 @@ with the defaults; the break's tests run in that bake (or in the template copy, 
     .venv/bin/python tools/mutation_check.py NAME ...     # some of them
     .venv/bin/python tools/mutation_check.py --baseline NAME   # the same tests, unbroken: they must pass
 
-It runs on demand, never in `make test`. How to add a break: see breaks.py.
+It runs on demand, never in `make test`. How to add a break: see break_spec.py.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from breaks import BREAKS, Break
+from break_spec import Break
+from breaks import BREAKS
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 LEFT_OUT = shutil.ignore_patterns(".git", ".venv", "build", "__pycache__", ".pytest_cache", ".ruff_cache")
