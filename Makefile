@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 LOCK := {{cookiecutter.project_slug}}/requirements.lock
 LOCK_PYTHON ?= 3.10
 
-.PHONY: venv demo test test-image test-slurm lint lock clean
+.PHONY: venv demo test test-integration test-image test-slurm lint lock clean
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,14 +33,21 @@ demo: venv
 	$(BIN)/pip install --quiet -e $(DEMO_DIR)/$(DEMO_SLUG)
 	cd $(DEMO_DIR)/$(DEMO_SLUG) && $(BIN)/python -m $(DEMO_PACKAGE) train
 
+# Every test that needs no root and no system package.
 test: venv
-	$(BIN)/python -m pytest -m "not image and not slurm" tests
+	$(BIN)/python -m pytest -m "not image and not browser and not slurm" tests
 
-# The slow test that builds and runs the baked project's image with buildah and podman (CI runs it).
+# The tests that need system packages (CI runs them after `make test`): the baked project's image with
+# buildah and podman (image), the report page in chromium (browser), the sbatch scripts on a real SLURM
+# cluster on this machine (slurm: needs root, slurmctld, slurmd, slurmdbd, munge and MariaDB).
+test-integration: venv
+	$(BIN)/python -m pytest -m "image or browser or slurm" tests
+
+# The image test alone.
 test-image: venv
 	$(BIN)/python -m pytest -m image tests
 
-# The slow test that submits the baked slurm/ scripts to a real SLURM cluster on this machine (CI runs it).
+# The SLURM tests alone.
 test-slurm: venv
 	$(BIN)/python -m pytest -m slurm tests
 
@@ -52,8 +59,8 @@ lock: venv
 	cp build/lock/$(DEMO_SLUG)/requirements.lock "$(LOCK)"
 
 lint: venv
-	$(BIN)/ruff check hooks tests benchmarks
-	$(BIN)/ruff format --check hooks tests benchmarks
+	$(BIN)/ruff check hooks tests benchmarks tools
+	$(BIN)/ruff format --check hooks tests benchmarks tools
 
 clean:
 	rm -rf $(VENV) build

@@ -8,7 +8,7 @@ order so that none always goes first. "tiny" is the template's own search, where
 dominate; "compute" has wide models, where the trials' training does. Prints per workload the
 median walls, the mean best val accuracy over the seeds (every way gets the same trials and
 epochs), the parallel efficiency, and the ratios beside their targets.
---smoke: 2 trials of 2 epochs per workload, 1 seed, 1 round, to check the script end to end.
+--smoke: 2 trials of 2 epochs per workload, 1 seed (SMOKE_SEED), 1 round, to check the script end to end.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ FIRST_SEED = 16
 # runner's seed-16 search of 40 trials trained ~240 epochs, ~100 s; 32 trials of 20 epochs keep each way near 2 min.
 SIZES = {"tiny": (16, 10), "compute": (32, 20)}
 SMOKE_SIZE = (2, 2)
+# --smoke's one seed: its 2 draws learn within 2 epochs on both workloads (best val acc 0.83 and 0.89, where
+# chance is 0.1), so the smoke test can tell a runner that trains from one that does not; seed 16's tiny
+# draws (a small lr, a long warmup) stay at chance.
+SMOKE_SEED = 17
 TARGETS = {"tiny": {"optuna": 1.0, "plain_ray": 4.0}, "compute": {"optuna": 1.6, "efficiency": 0.85}}
 
 
@@ -101,13 +105,13 @@ def main() -> None:
     parser.add_argument("--workload", choices=("tiny", "compute", "both"), default="both")
     parser.add_argument("--seeds", type=int, default=3, help=f"seeds {FIRST_SEED}, {FIRST_SEED + 1}, ...")
     parser.add_argument("--rounds", type=int, default=1, help="passes over all seeds; walls are medians of all")
-    parser.add_argument("--smoke", action="store_true", help="2 trials of 2 epochs, 1 seed, 1 round")
+    parser.add_argument("--smoke", action="store_true", help=f"2 trials of 2 epochs, seed {SMOKE_SEED}, 1 round")
     args = parser.parse_args()
     workloads = ["tiny", "compute"] if args.workload == "both" else [args.workload]
     sizes = {name: SMOKE_SIZE if args.smoke else SIZES[name] for name in workloads}
     if args.smoke:
         args.seeds, args.rounds = 1, 1
-    seeds = [FIRST_SEED + i for i in range(args.seeds)]
+    seeds = [SMOKE_SEED] if args.smoke else [FIRST_SEED + i for i in range(args.seeds)]
     passes = [(round_, seed) for round_ in range(args.rounds) for seed in seeds]
 
     ways = list(WAYS)

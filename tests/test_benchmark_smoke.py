@@ -12,9 +12,13 @@ import sys
 import pytest
 from conftest import TEMPLATE_ROOT
 
+sys.path.insert(0, str(TEMPLATE_ROOT / "benchmarks"))
+from hpo_vs_peers import SMOKE_SEED  # noqa: E402
+
 WAYS = {"runner", "plain_ray", "optuna", "optuna_parallel"}
 ROW = re.compile(r"^(runner|plain_ray|optuna|optuna_parallel) +([\d.]+) +([\d.]+) +([\d.]+) +(\d+) +([\d.]+)$", re.M)
 CPUS = len(os.sched_getaffinity(0))
+RUNNER_FLOOR = 0.5  # best val acc; chance is 0.1 on the 10 digits, and SMOKE_SEED's runs reach 0.83 and 0.89
 TARGETS = {
     "tiny": {"Optuna's best": 1, "plain_ray / runner": 4},
     "compute": {"Optuna's best": 1.6, "runner parallel": 0.85},
@@ -31,7 +35,7 @@ def test_benchmark_smoke_mode_prints_every_way_both_workloads_and_consistent_fig
     done = subprocess.run([sys.executable, str(script), "--smoke"], capture_output=True, text=True, timeout=1500)
     out = done.stdout
     assert done.returncode == 0, out[-3000:] + done.stderr[-3000:]
-    assert len(re.findall(r"^round 1 seed 16 (tiny|compute) ", out, flags=re.M)) == 2 * len(WAYS), out
+    assert len(re.findall(rf"^round 1 seed {SMOKE_SEED} (tiny|compute) ", out, flags=re.M)) == 2 * len(WAYS), out
 
     sections = dict(re.findall(r"^== (tiny|compute): (.*?)(?=^== |\Z)", out, flags=re.M | re.S))
     assert set(sections) == {"tiny", "compute"}, out
@@ -40,9 +44,9 @@ def test_benchmark_smoke_mode_prints_every_way_both_workloads_and_consistent_fig
         rows = {way: tuple(map(float, figures)) for way, *figures in ROW.findall(section)}
         assert set(rows) == WAYS, section
         wall = {way: row[0] for way, row in rows.items()}
+        assert rows["runner"][1] >= RUNNER_FLOOR, section  # the runner trained: the fixed seed's draws learn
         for way, (seconds, best, trial_s, slots, efficiency) in rows.items():
-            # 2 trials of 2 epochs may all draw a learning rate too small to learn: only the range is certain.
-            assert 0 <= best <= 1, (workload, way, best)
+            assert 0 <= best <= 1, (workload, way, best)  # the peers' own searches may draw what cannot learn
             assert slots == (1 if way == "optuna" else min(CPUS, 2)), (workload, way, slots)
             assert 0 < efficiency <= 1.01, (workload, way, efficiency)  # every way measured its trials
             assert efficiency == pytest.approx(trial_s / (seconds * slots), rel=0.05, abs=0.01)

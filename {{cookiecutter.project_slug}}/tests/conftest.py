@@ -5,6 +5,7 @@ keep passing after data.py, model.py and config.py become your own.
 """
 
 import os
+import signal
 
 import pytest
 
@@ -17,6 +18,33 @@ os.environ.pop("RAY_ADDRESS", None)
 import tiny_task  # noqa: E402
 
 from {{ cookiecutter.package_name }}.hyperlight import Runner  # noqa: E402
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "time_limit(seconds): fail the test when its call runs longer (ends hangs)")
+
+
+# Ends a hang only: the slowest test took about 3 min on a 2-CPU machine 3x slower than this one.
+DEFAULT_TIME_LIMIT_S = 600
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A test fails once its call runs DEFAULT_TIME_LIMIT_S, or the seconds of its time_limit marker: a hang
+    ends with a traceback instead of holding CI. Limits are several times the measured run, never tight."""
+    marker = item.get_closest_marker("time_limit")
+    seconds = marker.args[0] if marker else DEFAULT_TIME_LIMIT_S
+
+    def _over(signum, frame):
+        pytest.fail(f"over its time limit of {seconds} s: hung?")
+
+    previous = signal.signal(signal.SIGALRM, _over)
+    signal.alarm(seconds)
+    try:
+        return (yield)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

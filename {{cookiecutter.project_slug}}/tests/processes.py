@@ -21,8 +21,11 @@ def _ephemeral_range() -> tuple[int, int]:
         return 32768, 60999
 
 
+_handed_out: set[int] = set()  # free until their servers start, so only this record keeps them apart
+
+
 def free_port() -> int:
-    """A free port below the kernel's ephemeral range.
+    """A free port below the kernel's ephemeral range, never one this process handed out before.
 
     Binding to port 0 and closing would hand on a port the kernel may give the very next
     outgoing connection (Ray opens many); a port below that range is only ever taken on purpose.
@@ -30,11 +33,14 @@ def free_port() -> int:
     low, _ = _ephemeral_range()
     while True:
         port = random.randint(max(1024, low - 12000), low - 1)
+        if port in _handed_out:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
+        _handed_out.add(port)
         return port
 
 

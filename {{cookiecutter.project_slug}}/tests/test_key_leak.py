@@ -2,10 +2,14 @@
 
 `train` and a 2-trial `tune` run in subprocesses with their own HOME (holding the key as
 ~/.wandb_api_key, the reference's convention) and their own TMPDIR, so that Ray's session
-folder, W&B's temporary files and anything written to HOME are scanned too.
+folder, W&B's temporary files and anything written to HOME are scanned too. Offline, "written nowhere"
+would also hold for a key nothing read: the process and each trial record the sha256 of the key
+they hold, which must be the planted key's.
 """
 
+import hashlib
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -13,11 +17,24 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import tiny_task
 from processes import subprocess_env
 
 from {{ cookiecutter.package_name }}.hyperlight import wandb_key
 
 KEY = secrets.token_hex(20)  # 40 hex characters, the shape of a W&B key
+HASH_DIR = "KEY_LEAK_HASH_DIR"  # where LitKeyHash writes, one file per process
+
+
+def key_hash() -> str:
+    return hashlib.sha256(os.environ.get("WANDB_API_KEY", "").encode()).hexdigest()
+
+
+class LitKeyHash(tiny_task.LitTiny):
+    """Records the hash of the key its process holds once training starts, when its W&B run has begun."""
+
+    def on_train_start(self) -> None:
+        (Path(os.environ[HASH_DIR]) / f"{os.getpid()}.sha256").write_text(key_hash())
 
 
 @pytest.fixture
@@ -32,18 +49,25 @@ def home(tmp_path) -> Path:
 
 def _train_and_tune(settings: list[str], home: Path, tmp: Path) -> subprocess.CompletedProcess:
     """`train`, then a 2-trial `tune`, in one fresh interpreter (one start-up instead of two)."""
-    env = subprocess_env(HOME=str(home), TMPDIR=str(tmp), WANDB_MODE="offline")
+    (tmp / "hashes").mkdir()
+    env = subprocess_env(HOME=str(home), TMPDIR=str(tmp), WANDB_MODE="offline", **{HASH_DIR: str(tmp / "hashes")})
     for name in ("WANDB_API_KEY", "WANDB_API_KEY_FILE", "WANDB_SILENT"):
         env.pop(name, None)
     # Run from tmp_path, so that a file written to the working folder is scanned too.
     env["PYTHONPATH"] = os.pathsep.join(str(Path(entry).resolve()) for entry in env["PYTHONPATH"].split(os.pathsep))
     code = (
-        "import sys, tiny_task\n"
+        "import os, sys, types, tiny_task\n"
+        "from test_key_leak import LitKeyHash, key_hash\n"
         "from {{ cookiecutter.package_name }}.cli import main\n"
-        f"sys.exit(main(['train', '--set', *{settings!r}], task=tiny_task)"
-        f" or main(['tune', '--num-samples', '2', '--set', *{settings!r}], task=tiny_task))\n"
+        "task = types.SimpleNamespace(**{**vars(tiny_task), 'LMODULE_CLASS': LitKeyHash})\n"
+        "task.SEARCH_SPACE_CONFIG = tiny_task.SEARCH_SPACE_CONFIG\n"
+        f"code = main(['train', '--set', *{settings!r}], task=task)"
+        f" or main(['tune', '--num-samples', '2', '--set', *{settings!r}], task=task)\n"
+        "print('process', os.getpid(), 'holds the key with sha256', key_hash())\n"
+        "sys.exit(code)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=300, cwd=home.parent)
+    # timeout: ends a hang only (the run took 45-60 s on 2 CPUs)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=540, cwd=home.parent)
     assert done.returncode == 0, done.stdout.decode()[-3000:] + done.stderr.decode()[-3000:]
     return done
 
@@ -63,6 +87,13 @@ def test_a_planted_key_is_written_nowhere(tmp_path, home):
         assert any("session_" in str(path) for path in files)  # Ray's session folder, logs included
         assert [path for path in files if KEY.encode() in path.read_bytes()] == []
         assert KEY.encode() not in done.stdout + done.stderr
+
+        # ... and it was read: this process (its `train` and its driver) and a trial's worker held it.
+        planted = hashlib.sha256(KEY.encode()).hexdigest()
+        [(pid, held)] = re.findall(r"^process (\d+) holds the key with sha256 (\w+)$", done.stdout.decode(), re.M)
+        hashes = {path.stem: path.read_text() for path in (tmp / "hashes").iterdir()}
+        assert held == hashes.pop(pid) == planted  # `train`, and the end of `tune`
+        assert hashes and set(hashes.values()) == {planted}, hashes  # the trials' own processes
 
 
 def test_a_key_file_others_can_read_is_warned_about(home, monkeypatch, capsys):

@@ -36,7 +36,7 @@ START_LINES = {
     "worker": "ray start --address=$RAY_HEAD_IP:6379",
 }
 RAY = str(Path(sys.executable).with_name("ray"))
-HOME = tempfile.mkdtemp(prefix="rayhome")
+HOME = os.path.join(tempfile.gettempdir(), f"rayhome-{os.getpid()}")  # made by `cluster`, not at import
 ENV = {**os.environ, "RAY_AUTH_MODE": "token", "HOME": HOME}
 # Each node gets its own agent ports, so none collides with another or with another Ray here.
 AGENT_PORTS = ("dashboard-agent-listen", "dashboard-agent-grpc", "runtime-env-agent", "metrics-export")
@@ -105,6 +105,7 @@ def _kill(node: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def cluster():
     """A head that runs no trials and two workers of one CPU each, from cluster.yaml's start lines."""
+    os.makedirs(HOME, exist_ok=True)
     assert _ray("get-auth-token", "--generate").returncode == 0  # what the README has you run once
     port, dashboard = free_port(), free_port()
     lines = start_lines()

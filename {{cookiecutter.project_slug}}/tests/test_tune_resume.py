@@ -18,7 +18,8 @@ import pytest
 from processes import TINY_CLI, subprocess_env
 
 N_SAMPLES, EPOCHS = 8, 4
-PHASE_TIMEOUT_S = 120  # per driver; three drivers stay well inside the template's limit for this suite
+# Per driver; ends a hang only: a phase took 20-60 s on 2 CPUs, and a machine 3x slower or loaded must pass.
+PHASE_TIMEOUT_S = 400
 
 
 @pytest.fixture
@@ -100,6 +101,7 @@ def _assert_continued(before: dict, after: dict) -> list[str]:
     return continued
 
 
+@pytest.mark.time_limit(3 * PHASE_TIMEOUT_S)
 def test_resume_after_sigint_then_sigkill_reruns_nothing(tmp_path, start_driver):
     driver = start_driver("--num-samples", str(N_SAMPLES))
     at_sigint = _stop_mid_trial(driver, tmp_path, 1, signal.SIGINT)

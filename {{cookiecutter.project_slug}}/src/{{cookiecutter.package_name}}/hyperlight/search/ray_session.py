@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 
 import ray
@@ -26,6 +27,16 @@ TUNE_ENVIRONMENT = {
 
 
 AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
+# Where Ray's State API clients (Ray Train's cleanup of a finished run's workers, in its actors) find
+# the dashboard. Unset, they look for "the" Ray instance on the machine and fail when
+# several run side by side; the workers' placement groups then outlive their trials.
+API_SERVER_VARIABLE = "RAY_API_SERVER_ADDRESS"
+
+
+def _free_local_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def cluster_address(address: str | None) -> str | None:
@@ -64,7 +75,13 @@ def init_ray(
         # Local workers import from the driver's sys.path, so modules found through a notebook's
         # or pytest's path edits (not only installed packages) resolve in trials too.
         path = os.pathsep.join(entry for entry in sys.path if entry)
-        runtime_env = {"env_vars": {"PYTHONPATH": path}}
+        env_vars = {"PYTHONPATH": path}
+        ports = {}
+        if dashboard:  # its address goes to every worker of this instance, so it is chosen here
+            ports["dashboard_port"] = _free_local_port()
+            # Not in this process's environment: it would outlive this instance and, as Ray's CLI reads
+            # it before its --address, send a later `ray job submit` here.
+            env_vars[API_SERVER_VARIABLE] = f"http://127.0.0.1:{ports['dashboard_port']}"
         # A private instance turns token auth on and says so each time; the line teaches nothing locally.
         auth_logger = logging.getLogger(AUTH_LOGGER)
         level = auth_logger.level
@@ -75,7 +92,8 @@ def init_ray(
                 num_cpus=num_cpus,
                 include_dashboard=dashboard,
                 dashboard_host="127.0.0.1",
-                runtime_env=runtime_env,
+                runtime_env={"env_vars": env_vars},
+                **ports,
                 **quiet,
             )
         finally:
