@@ -37,6 +37,11 @@ def _shared() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, argpars
     return overrides, fast, seeds
 
 
+def add_resume(parser: argparse.ArgumentParser, help: str) -> None:
+    """`--resume` alone continues the newest unfinished one; `--resume PATH` the one in that folder."""
+    parser.add_argument("--resume", nargs="?", const=True, default=False, metavar="PATH", help=help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="{{ cookiecutter.package_name }}", description=__doc__.splitlines()[0])
     overrides, fast, seeds = _shared()
@@ -47,27 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="run a single trial with CONFIG and EXTRA_CONFIG from config.py (with --seeds, a repeat group)",
     )
     train.add_argument("--run-name", help="name the run (or the group) instead of after the LightningModule")
-    train.add_argument(
-        "--resume",
-        nargs="?",
-        const=True,
-        default=False,
-        metavar="PATH",
-        help="with --seeds: finish the newest unfinished group, or the one in PATH, without re-running its seeds",
+    add_resume(
+        train, "with --seeds: finish the newest unfinished group, or the one in PATH, without re-running its seeds"
     )
     train.add_argument("--address", help="with --seeds: run the seeds side by side on this Ray cluster")
     tune = commands.add_parser(
         "tune", parents=[overrides, fast], help="search SEARCH_SPACE_CONFIG with Ray Tune, then test the best trial"
     )
     tune.add_argument("--num-samples", type=int, metavar="N", help="number of trials (default: n_samples)")
-    tune.add_argument(
-        "--resume",
-        nargs="?",
-        const=True,
-        default=False,
-        metavar="PATH",
-        help="continue the search this experiment ran last, or the one in PATH (a results/.../tune-* folder)",
-    )
+    add_resume(tune, "continue the search this experiment ran last, or the one in PATH (a results/.../tune-* folder)")
     tune.add_argument("--address", help="join this Ray cluster (default: RAY_ADDRESS, else start Ray locally)")
     tune.add_argument(
         "--record",
@@ -86,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="retrain a finished search's best config on train + validation for its best epoch count, and test it",
     )
     final.add_argument("search_dir", metavar="SEARCH", help=f"the search's folder, {RESULT_FOLDER}tune-*")
-    final.add_argument("--resume", nargs="?", const=True, default=False, metavar="PATH", help="as in `train`")
+    add_resume(final, "as in `train`")
     compare = commands.add_parser(
         "compare", help="compare two repeat groups on every test metric: difference, 95%% CI, p-value, in words"
     )
