@@ -36,8 +36,14 @@ def create_datasets(noise: float = 0.1) -> dict:
 
 
 def _loader(dataset: Dataset, batch_size: int, shuffle: bool, n_workers: int) -> DataLoader:
+    generator = torch.Generator().manual_seed(torch.initial_seed()) if shuffle else None  # kept from the stub
     return DataLoader(
-        dataset, batch_size=batch_size, shuffle=shuffle, num_workers=n_workers, persistent_workers=n_workers > 0
+        dataset,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=generator,
+        num_workers=n_workers,
+        persistent_workers=n_workers > 0,
     )
 
 

@@ -28,7 +28,7 @@ def groups(tmp_path_factory):
 
 
 def test_a_planted_handicap_is_reported_with_p_below_005(groups, capsys):
-    assert main(["compare", str(groups["good"]), str(groups["handicapped"])]) == 0
+    assert main(["compare", str(groups["good"]), str(groups["handicapped"])], task=tiny_task) == 0
     out = capsys.readouterr().out
     lines = {line.split(" on ")[1].split()[0]: line for line in out.splitlines() if " beats " in line}
     assert lines["test_acc_epoch"].startswith("good beats handicapped on test_acc_epoch by ")
@@ -42,7 +42,7 @@ def test_a_planted_handicap_is_reported_with_p_below_005(groups, capsys):
 
 
 def test_the_same_model_under_other_seeds_shows_no_difference(groups, capsys):
-    assert main(["compare", str(groups["good"]), str(groups["good-again"])]) == 0
+    assert main(["compare", str(groups["good"]), str(groups["good-again"])], task=tiny_task) == 0
     out = capsys.readouterr().out
     # The blobs are easy: every run of the model scores the same accuracy, so the loss is what varies.
     line = next(line for line in out.splitlines() if line.startswith("test_loss_epoch"))
@@ -59,7 +59,7 @@ def test_a_group_whose_runs_differ_in_config_is_refused(groups, tmp_path, capsys
     changed = json.loads(run_manifest.read_text())
     changed["config"]["n_hidden"] = 64
     run_manifest.write_text(json.dumps(changed))
-    assert main(["compare", str(group), str(groups["handicapped"])]) == 2
+    assert main(["compare", str(group), str(groups["handicapped"])], task=tiny_task) == 2
     assert "its runs differ in config key(s) n_hidden, not only the seed" in capsys.readouterr().err
 
 
@@ -71,7 +71,7 @@ def test_one_seed_is_refused_with_one_line(tmp_path, capsys):
 
 def test_the_report_shows_each_group_and_the_comparisons(groups):
     experiment = groups["good"].parent
-    assert main(["report", str(experiment)]) == 0
+    assert main(["report", str(experiment)], task=tiny_task) == 0
     page = (experiment / "report" / "report.md").read_text()
     assert "## Repeat groups compared" in page
     assert "good beats handicapped on test_acc_epoch by " in page
