@@ -44,8 +44,10 @@ def start_driver(tmp_path):
             pass
 
 
-def _log(tmp_path: Path) -> str:
-    return sorted(tmp_path.glob("driver-*.log"))[-1].read_text()[-3000:]
+def _log(tmp_path: Path, tail: int | None = 3000) -> str:
+    """The newest driver's log: its end (for assertion messages), or all of it with tail=None."""
+    text = sorted(tmp_path.glob("driver-*.log"))[-1].read_text()
+    return text if tail is None else text[-tail:]
 
 
 def _state(tmp_path: Path) -> dict[str, tuple[str, list[int]]]:
@@ -144,7 +146,7 @@ def test_sigterm_stops_the_search_as_ctrl_c_does_and_record_names_it(tmp_path, s
     driver = start_driver("--num-samples", str(N_SAMPLES), "--record", str(record))
     at_sigterm = _stop_mid_trial(driver, tmp_path, 1, signal.SIGTERM)
     assert driver.returncode == 130, _log(tmp_path)  # not Ray's own SIGTERM exit, between two state snapshots
-    assert "Stop signal received" in _log(tmp_path)
+    assert "Stop signal received" in _log(tmp_path, tail=None)  # Ray Tune's own clean stop, early in the log
     assert all(status != "ERROR" for status, _ in at_sigterm.values()), at_sigterm
     [search_dir] = (tmp_path / "results").glob("*/tune-*")
     assert record.read_text() == f"{search_dir.resolve()}\n"
