@@ -132,21 +132,23 @@ def test_start_lines_keep_the_head_free_of_trials_and_the_dashboard_local():
     assert "--dashboard-host=127.0.0.1" in head and "0.0.0.0" not in head
 
 
-def _submit(cluster, tmp_path: Path, *settings: str, wait: bool = True) -> subprocess.CompletedProcess:
-    """`tune` on the tiny task as a Ray job; the project's package travels as a py_module."""
+def _submit(cluster, tmp_path: Path, *settings: str) -> str:
+    """Start `tune` on the tiny task as a Ray job and return its id; the project's package travels as a py_module."""
     storage = tmp_path / "storage"  # stands in for a shared filesystem or s3://
     settings = (f"results_dir={tmp_path / 'results'}", f"storage_path={storage}", *settings)
     runtime_env = json.dumps({"py_modules": [str(PROJECT / "src" / PACKAGE)], "env_vars": {"PYTHONPATH": str(TESTS)}})
     job = ["job", "submit", "--address", cluster.dashboard, "--working-dir", str(PROJECT)]
-    job += ["--runtime-env-json", runtime_env, *([] if wait else ["--no-wait"])]
+    job += ["--runtime-env-json", runtime_env, "--no-wait"]
     command = [sys.executable, "tests/tiny_cli.py", "tune", "--num-samples", "4", "--set", *settings]
-    return _ray(*job, "--", *command, timeout=JOB_TIMEOUT_S)
+    [job_id] = set(re.findall(r"raysubmit_[A-Za-z0-9]+", _ray(*job, "--", *command).stdout))  # the CLI colours it
+    return job_id
 
 
 def _node_of_pid(cluster) -> dict[int, str]:
+    """The node of each trial actor the cluster lists now (none once the job's end has cleared them)."""
     query = ["--address", cluster.dashboard, "--filter", "class_name=ImplicitFunc", "--format", "json"]
-    actors = _ray("list", "actors", *query)
-    return {actor["pid"]: actor["node_id"] for actor in json.loads(actors.stdout)}
+    actors = _ray("list", "actors", *query).stdout
+    return {actor["pid"]: actor["node_id"] for actor in json.loads(actors)} if actors.startswith("[") else {}
 
 
 def _worker_node_ids(cluster) -> set[str]:
@@ -163,13 +165,13 @@ def _results(tmp_path: Path) -> dict[str, list[dict]]:
 
 
 def test_tune_job_runs_trials_on_both_workers_and_stores_results_in_storage_path(cluster, tmp_path):
-    job = _submit(cluster, tmp_path, "max_epochs=2", "grace_period=2")
-    assert job.returncode == 0, job.stdout[-3000:] + job.stderr[-3000:]
+    job_id = _submit(cluster, tmp_path, "max_epochs=2", "grace_period=2")
+    node_of_pid, deadline = {}, time.monotonic() + JOB_TIMEOUT_S
+    _wait_for_success(cluster, job_id, deadline, lambda: node_of_pid.update(_node_of_pid(cluster)))
 
     [search] = (tmp_path / "results").glob("*/tune-*")
     assert (pd.read_csv(search / "trials.csv")["status"] == "TERMINATED").sum() == 4
     trial_pids = {line["pid"] for lines in _results(tmp_path).values() for line in lines}
-    node_of_pid = _node_of_pid(cluster)
     assert {node_of_pid[pid] for pid in trial_pids} == _worker_node_ids(cluster), (trial_pids, node_of_pid)
 
 
@@ -192,11 +194,19 @@ def _job_status(cluster, job_id: str) -> str:
     return next((status for words, status in ends.items() if words in out), "RUNNING")
 
 
+def _wait_for_success(cluster, job_id: str, deadline: float, while_running=lambda: None) -> None:
+    """Wait for the job's end, calling `while_running` meanwhile (Ray forgets a job's actors once it ends)."""
+    while (status := _job_status(cluster, job_id)) == "RUNNING":
+        assert time.monotonic() < deadline, "the search did not end"
+        while_running()
+        time.sleep(0.5)
+    assert status == "SUCCEEDED", _ray("job", "logs", "--address", cluster.dashboard, job_id).stdout[-3000:]
+
+
 def test_a_search_survives_losing_a_worker_node(cluster, tmp_path):
     """The module's last test: it kills a worker node. Its trial goes on, on the other worker, from its checkpoint."""
     epochs = 4
-    job = _submit(cluster, tmp_path, f"max_epochs={epochs}", f"grace_period={epochs}", "epoch_seconds=0.5", wait=False)
-    [job_id] = set(re.findall(r"raysubmit_[A-Za-z0-9]+", job.stdout))  # the CLI colours its output
+    job_id = _submit(cluster, tmp_path, f"max_epochs={epochs}", f"grace_period={epochs}", "epoch_seconds=0.5")
     deadline = time.monotonic() + JOB_TIMEOUT_S
     while True:  # kill the worker while a trial on it is part-way, after another trial finished
         assert time.monotonic() < deadline and _job_status(cluster, job_id) == "RUNNING", "no moment to kill came"
@@ -211,10 +221,7 @@ def test_a_search_survives_losing_a_worker_node(cluster, tmp_path):
         time.sleep(0.2)
     _kill(lost)
 
-    while (status := _job_status(cluster, job_id)) == "RUNNING":
-        assert time.monotonic() < deadline, "the search did not end after the node was lost"
-        time.sleep(1)
-    assert status == "SUCCEEDED", _ray("job", "logs", "--address", cluster.dashboard, job_id).stdout[-3000:]
+    _wait_for_success(cluster, job_id, deadline)
     [search] = (tmp_path / "results").glob("*/tune-*")
     trials = pd.read_csv(search / "trials.csv")
     assert set(trials["status"]) == {"TERMINATED"}, trials.to_string()
