@@ -4,7 +4,7 @@ A test that still passes against its break cannot fail for the reason it names. 
 applied alone, to a copy of the template (the working tree is never touched), which is then baked
 with the defaults; the break's tests run in that bake (or in the template copy, for template tests).
 
-    .venv/bin/python tools/mutation_check.py              # every break (about 20 min on 2 CPUs)
+    .venv/bin/python tools/mutation_check.py              # every break (about 25 min on 2 CPUs)
     .venv/bin/python tools/mutation_check.py --list       # their names
     .venv/bin/python tools/mutation_check.py NAME ...     # some of them
     .venv/bin/python tools/mutation_check.py --baseline NAME   # the same tests, unbroken: they must pass

@@ -26,7 +26,7 @@ EXTRA_CONFIG = {
     "metric_opt_mode": "max",  # "max" for accuracy-like metrics, "min" for losses
     "seed": 16,  # remove for non-deterministic runs
     "ptl_early_stopping_patience": 5,  # epochs without improvement before stopping
-    "ptl_early_stopping_grace_period": 5,  # early stopping starts watching after this many epochs
+    "ptl_early_stopping_grace_period": 5,  # early stopping watches after this many epochs (absent: grace_period)
     "ptl_precision": "32-true",  # "32-true", "16-mixed" (GPU) or "bf16-mixed"
     "gpus": -1,  # -1: a GPU if there is one, else the CPU; 0: the CPU; 1: a GPU
     "n_workers": 0,  # DataLoader worker processes; 0 suits small in-memory data
