@@ -140,7 +140,9 @@ def _submit(cluster, tmp_path: Path, *settings: str) -> str:
     job = ["job", "submit", "--address", cluster.dashboard, "--working-dir", str(PROJECT)]
     job += ["--runtime-env-json", runtime_env, "--no-wait"]
     command = [sys.executable, "tests/tiny_cli.py", "tune", "--num-samples", "4", "--set", *settings]
-    [job_id] = set(re.findall(r"raysubmit_[A-Za-z0-9]+", _ray(*job, "--", *command).stdout))  # the CLI colours it
+    submitted = _ray(*job, "--", *command)
+    assert submitted.returncode == 0, submitted.stdout[-3000:] + submitted.stderr[-3000:]
+    [job_id] = set(re.findall(r"raysubmit_[A-Za-z0-9]+", submitted.stdout))  # the CLI colours its output
     return job_id
 
 
@@ -172,7 +174,7 @@ def test_tune_job_runs_trials_on_both_workers_and_stores_results_in_storage_path
     [search] = (tmp_path / "results").glob("*/tune-*")
     assert (pd.read_csv(search / "trials.csv")["status"] == "TERMINATED").sum() == 4
     trial_pids = {line["pid"] for lines in _results(tmp_path).values() for line in lines}
-    assert {node_of_pid[pid] for pid in trial_pids} == _worker_node_ids(cluster), (trial_pids, node_of_pid)
+    assert {node_of_pid.get(pid) for pid in trial_pids} == _worker_node_ids(cluster), (trial_pids, node_of_pid)
 
 
 def test_a_client_without_the_clusters_auth_gets_one_line(cluster, tmp_path):

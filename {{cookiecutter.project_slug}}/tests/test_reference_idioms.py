@@ -32,7 +32,7 @@ def reference_final_fit(runner: Runner, best_result: dict, tune_config: dict, **
 
 
 @pytest.fixture(scope="module")
-def session(ray_local, tmp_path_factory) -> tuple[Runner, dict[str, dict]]:
+def session(ray_local, tmp_path_factory) -> tuple[Runner, dict[str, dict], dict[str, tuple[dict, dict]]]:
     """Two single trials, a search, and a final fit after each of a best-second trial and a best-first search."""
     results = tmp_path_factory.mktemp("idioms") / "results"
     runner = Runner(tiny_task.configure_dataloaders, experiment_id="idioms")
@@ -53,11 +53,12 @@ def session(ray_local, tmp_path_factory) -> tuple[Runner, dict[str, dict]]:
         "full-train-scripted": full_single,
         full_search["run_name"]: full_search,
     }
-    return runner, runs
+    fits = {"single-trial": (single, full_single), "search": (search, full_search)}
+    return runner, runs, fits
 
 
 def test_the_runs_curves_are_one_trial_metrics(session):
-    runner, runs = session
+    runner, runs, _ = session
     curves = runner.get_metrics()["epoch_x_stage_run_metric"]
 
     assert isinstance(curves, TrialMetrics)
@@ -77,16 +78,10 @@ def test_the_runs_curves_are_one_trial_metrics(session):
     assert set(train_val.df["stage"]) == {"Train/Val", "Train"}  # Train alone: the final fits, unvalidated
 
 
-@pytest.mark.parametrize(
-    ("fitted", "refit", "scores"),
-    [("scripted", "full-train-scripted", BEST_SECOND), (None, None, BEST_FIRST)],
-    ids=["single-trial-best-second", "search-best-first"],
-)
-def test_a_final_fit_trains_the_epochs_the_best_checkpoint_had(session, fitted, refit, scores):
-    _, runs = session
-    names = list(runs)
-    fitted, refit = fitted or names[2], refit or names[4]  # the search and its final fit go by folder names
-    best_result, full_train_result = runs[fitted], runs[refit]
+@pytest.mark.parametrize(("fitted", "scores"), [("single-trial", BEST_SECOND), ("search", BEST_FIRST)])
+def test_a_final_fit_trains_the_epochs_the_best_checkpoint_had(session, fitted, scores):
+    _, _, fits = session
+    best_result, full_train_result = fits[fitted]
 
     assert best_result["best_epoch"] == scores.index(max(scores)) + 1  # epochs trained, not the 0-based index
     assert len(full_train_result["metrics"].stage("Train")) == best_result["best_epoch"]
@@ -97,7 +92,7 @@ def test_a_final_fit_trains_the_epochs_the_best_checkpoint_had(session, fitted, 
 
 
 def test_extra_run_name_prefix_names_the_folder_and_the_row(session, runner, config, extra_config):
-    _, runs = session
+    _, runs, _ = session
     [full_search] = [name for name in runs if name.startswith("full-train-LitScripted-")]
     assert runs[full_search]["results_dir"].name == full_search  # the prefix before the default name
     assert runs["full-train-scripted"]["results_dir"].name.startswith("full-train-scripted-")  # and before run_name
