@@ -127,7 +127,8 @@ class Settings:
     storage_path: str | None = _setting(
         None,
         _optional(TEXT),
-        "where Ray keeps searches (a folder every node reaches, s3://, gs://); None: results_dir",
+        "where Ray keeps searches (a folder every node reaches, s3://, gs://), the search's own folder copied beside; "
+        "None: results_dir, refused on a cluster of several nodes",
         (SCOPE_TUNE,),
     )
     ray_metrics_to_show: tuple[str, ...] | None = _setting(

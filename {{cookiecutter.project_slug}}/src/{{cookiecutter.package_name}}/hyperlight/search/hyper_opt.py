@@ -127,7 +127,7 @@ def run_hyper_opt(
     else:
         tuner = setup.new_tuner(trainable, search_space_config, settings, path, max_concurrent)
     fields.update({STAGES_FIELD: run_stages(settings), SETTINGS_FIELD: settings.in_scope(SCOPE_TUNE)})
-    with record_run(run_dir, **fields) as manifest:
+    with folders.copied_beside_experiment(settings, run_dir, path), record_run(run_dir, **fields) as manifest:
         with sigterm_stops_search():
             grid = tuner.fit()
         save_search_plots(run_dir, grid, search_space_config, settings)
