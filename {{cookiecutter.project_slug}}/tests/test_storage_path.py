@@ -73,13 +73,9 @@ def _cli(cwd, env: dict, *argv: str) -> subprocess.CompletedProcess:
     )
 
 
-
-
 def _files(filesystem, root: str) -> set[str]:
     infos = filesystem.get_file_info(pyarrow.fs.FileSelector(root, recursive=True))
     return {info.path.removeprefix(f"{root}/") for info in infos if info.type == pyarrow.fs.FileType.File}
-
-
 
 
 def test_a_search_on_s3_leaves_its_folder_beside_rays_and_report_fetches_it(tmp_path, s3):

@@ -31,9 +31,7 @@ def upload_folder(local: Path, target: str) -> None:
 
     filesystem, path = _filesystem(target)
     filesystem.create_dir(path, recursive=True)
-    pyarrow.fs.copy_files(
-        str(Path(local).resolve()), path, pyarrow.fs.LocalFileSystem(), filesystem, use_threads=False
-    )
+    pyarrow.fs.copy_files(str(Path(local).resolve()), path, pyarrow.fs.LocalFileSystem(), filesystem, use_threads=False)
 
 
 def download_folder(source: str, local: Path) -> int:
