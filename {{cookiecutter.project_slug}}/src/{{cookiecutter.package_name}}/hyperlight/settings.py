@@ -167,6 +167,14 @@ class Settings:
         None, _optional(POSITIVE), "ASHA's max_t; None: the largest max_epochs of the search space", (SCOPE_TUNE,)
     )
     n_samples: int = _setting(10, POSITIVE, "number of trials", (SCOPE_TUNE,))
+    max_concurrent_trials: int | None = _setting(
+        None,
+        _optional(POSITIVE),
+        "trials at once, at most; None: as many as the CPUs and GPUs hold, on a cluster those it can grow to "
+        "(its autoscaler's node types and max_workers). More at once finish sooner; fewer let HyperOpt "
+        "propose each trial knowing more results",
+        (SCOPE_TUNE,),
+    )
     batch_size_main: int | None = _setting(
         None,
         _optional(POSITIVE),
