@@ -35,13 +35,14 @@ demo: venv
 
 # Every test that needs no root and no system package.
 test: venv
-	$(BIN)/python -m pytest -m "not image and not browser and not slurm" tests
+	$(BIN)/python -m pytest -m "not image and not browser and not slurm and not cluster" tests
 
 # The tests that need system packages (CI runs them after `make test`): the baked project's image with
 # buildah and podman (image), the report page in chromium (browser), the sbatch scripts on a real SLURM
-# cluster on this machine (slurm: needs root, slurmctld, slurmd, slurmdbd, munge and MariaDB).
+# cluster on this machine (slurm: needs root, slurmctld, slurmd, slurmdbd, munge and MariaDB), a search
+# on Ray's own autoscaler growing a cluster of local raylets (cluster).
 test-integration: venv
-	$(BIN)/python -m pytest -m "image or browser or slurm" tests
+	$(BIN)/python -m pytest -m "image or browser or slurm or cluster" tests
 
 # The image test alone.
 test-image: venv

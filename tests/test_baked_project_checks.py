@@ -52,7 +52,13 @@ def test_baked_project_is_ruff_clean(bake, use_wandb):
 
 
 def test_baked_project_tests_pass(bake):
-    run_baked_suite(bake())
+    run_baked_suite(bake(), "-m", "not cluster")
+
+
+@pytest.mark.cluster
+def test_baked_project_cluster_tests_pass(bake):
+    """The baked tests that grow a Ray cluster with Ray's autoscaler (minutes on 2 CPUs): `make test-integration`."""
+    run_baked_suite(bake(), "-m", "cluster")
 
 
 def test_a_project_without_wandb_trains_and_tunes_with_wandb_unimportable(bake, tmp_path):

@@ -75,7 +75,9 @@ def test_nodes_run_the_project_image_with_room_and_the_auth_token(bake, provider
     project, text, raw = _bake_cluster(bake, provider)
     docker = raw["docker"]
     assert docker["image"] == IMAGE and docker["container_name"] and docker["pull_before_run"] is True
-    assert any(option.startswith("--shm-size=") for option in docker["run_options"])  # pytorch#5040, ray#13619
+    # No --shm-size: Ray's `_auto_configure_shm` then sizes /dev/shm per node from its memory; any
+    # --shm-size turns that off (pytorch#5040, ray#13619).
+    assert not any("--shm-size" in option for key in docker if key.endswith("run_options") for option in docker[key])
     assert "--ulimit nofile=65536:65536" in docker["run_options"]
     assert "--env RAY_AUTH_MODE=token" in docker["run_options"]  # reaches every process in the container
     assert "--gpus all" in docker["worker_run_options"]
@@ -126,3 +128,40 @@ def test_a_broken_cluster_file_is_refused_before_any_machine_starts(bake, edit, 
     edit(raw)
     with pytest.raises(jsonschema.ValidationError, match=message):
         _as_ray_up_checks_it(raw)
+
+
+@pytest.mark.parametrize("provider", ["aws", "gcp"])
+def test_the_private_image_login_hint_is_where_each_node_type_runs_it(bake, provider):
+    """A node type's own initialization_commands replace the global list (`_get_node_type_specific_fields`)."""
+    _, text, raw = _bake_cluster(bake, provider)
+    for name, spec in raw["available_node_types"].items():
+        if "initialization_commands" in spec:  # the global hint does not reach this type: it needs its own
+            block = text[text.index(f"  {name}:") : text.index("initialization_commands:", text.index(f"  {name}:"))]
+            assert "docker login" in block, name
+    assert "docker login" in text[: text.index("initialization_commands: []")].rsplit("\n\n", 1)[-1]
+
+
+def test_aws_workers_get_an_s3_only_profile_that_the_head_may_pass(bake):
+    """Ray's head role may not pass itself on (ray#3190, ray#3199), and would hand trials full EC2 access."""
+    _, text, raw = _bake_cluster(bake, "aws")
+    worker = raw["available_node_types"]["gpu_worker"]["node_config"]
+    arn = worker["IamInstanceProfile"]["Arn"]
+    assert re.fullmatch(r"arn:aws:iam::\d{12}:instance-profile/ray-s3-access", arn), arn
+    assert "ray-autoscaler-v1" not in str(worker)
+    head = raw["available_node_types"][raw["head_node_type"]]["node_config"]
+    assert "IamInstanceProfile" not in head  # `ray up` makes ray-autoscaler-v1 for it
+    assert '"Action":"iam:PassRole","Resource":"arn:aws:iam::123456789012:role/ray-s3-access"' in text
+    assert "--role-name ray-autoscaler-v1 --policy-name pass-ray-s3-access" in text
+    s3_policy = re.search(r"--policy-name s3 --policy-document '(.*)'", text)[1]
+    assert json.loads(s3_policy)["Statement"][0]["Action"] == "s3:*"
+
+
+@pytest.mark.parametrize("provider", ["aws", "gcp"])
+def test_the_readme_submits_with_the_token_in_the_submitting_shell(bake, provider):
+    """Step 4 runs "in another terminal": Ray's client sends the token only when RAY_AUTH_MODE=token is set there."""
+    readme = (bake(cloud_provider=provider) / "README.md").read_text()
+    step = readme[readme.index("**4. Submit the search**") :]
+    block = step[step.index("```bash\n") + 8 : step.index("```", step.index("```bash\n") + 8)]
+    lines = [line.split("#")[0].strip() for line in block.splitlines()]
+    submit = next(i for i, line in enumerate(lines) if line.startswith("ray job submit"))
+    assert "export RAY_AUTH_MODE=token" in lines[:submit], block

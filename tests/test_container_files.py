@@ -7,11 +7,13 @@ import json
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import TEMPLATE_ROOT, text_files
+from ray._private.runtime_env.packaging import _zip_files
 from test_requirements import locked_versions
 
 BIN = Path(sys.executable).parent
@@ -69,6 +71,31 @@ def test_compose_file_is_valid_and_holds_gpus_shm_and_the_key_secret(bake, use_w
 def test_dockerignore_keeps_out_results_data_environments_and_keys(bake):
     ignored = set((bake() / ".dockerignore").read_text().split())
     assert {".git", ".venv", "results", "data", "wandb", ".wandb_api_key", ".netrc", "*.pem"} <= ignored
+
+
+def test_a_fresh_bake_has_the_folders_compose_mounts(bake):
+    """Docker creates a missing bind-mount folder as root, and the container, as HOST_UID, cannot write it."""
+    project = bake()
+    services = yaml.safe_load((project / "docker-compose.yml").read_text())["services"]
+    sources = {volume.split(":")[0] for service in services.values() for volume in service.get("volumes", [])}
+    assert sources == {"./data", "./results"}
+    for source in sources:  # in the bake, and in every clone: the folder's own .gitignore is tracked
+        assert (project / source / ".gitignore").is_file(), source
+        assert not any(line.strip() == source.removeprefix("./") + "/" for line in (project / ".gitignore").open())
+
+
+def test_a_job_submitted_with_working_dir_leaves_data_results_and_git_at_home(bake, tmp_path):
+    """What `ray job submit --working-dir .` uploads, zipped by Ray's own packaging code."""
+    project = bake()
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    for junk in ("data/digits.npz", "results/exp/run/metrics.csv", ".venv/bin/python", "wandb/run/log"):
+        (project / junk).parent.mkdir(parents=True, exist_ok=True)
+        (project / junk).write_text("x")
+    _zip_files(str(project), [], str(tmp_path / "upload.zip"), include_gitignore=True)
+    uploaded = zipfile.ZipFile(tmp_path / "upload.zip").namelist()
+    assert any(name.endswith("/cli.py") for name in uploaded) and "pyproject.toml" in uploaded, uploaded
+    leaked = [name for name in uploaded if name.split("/")[0] in {".git", "data", "results", ".venv", "wandb"}]
+    assert leaked == []
 
 
 @pytest.mark.parametrize("cloud_provider", ["aws", "gcp"])

@@ -2,7 +2,8 @@
 
 The real Dockerfile is built with buildah on local stand-ins for Ray's image and torch's CPU index
 (image/standin.py), then run with podman as docker-compose.yml's CPU services would run it (image/compose.py):
-`train --fast-dev-run` and a one-trial `tune --fast-dev-run`, as a host uid that is not 1000. The test checks
+`train --fast-dev-run` and a one-trial `tune --fast-dev-run`, as a host uid that is not 1000, in a copy of the
+fresh bake that uid owns (no folder made first, as the README's `docker compose up` finds it). The test checks
 that the run folders reach the host, owned by that uid; that nothing ran as root; that torch is the CPU build;
 and that every package in the image has the version requirements.lock pins.
 
@@ -15,6 +16,7 @@ Prints how long each phase took, even without `pytest -s`.
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -69,9 +71,13 @@ def test_image_builds_and_runs_train_and_tune_as_the_host_user(bake, tmp_path, c
         user = inspect(PROJECT_IMAGE, env)["Config"]["User"]
         assert user == "1000:100", "the image must default to Ray's non-root user"
 
-        work = tmp_path / "compose"  # plays the project folder: compose's ./results and ./data live here
+        # The project folder as a user has it after baking or cloning: owned by them, with no folder made
+        # by hand, so compose's ./results and ./data are what the bake brings.
+        work = tmp_path / "compose"
+        shutil.copytree(project, work)
+        for path in [work, *work.rglob("*")]:
+            os.chown(path, HOST_UID, HOST_GID, follow_symlinks=False)
         compose_run = ComposeRun(compose, PROJECT_IMAGE, work, HOST_UID, HOST_GID, env)
-        compose_run.make_folders("results", "data")
         with phases("run probe"):
             probe_output = compose_run("train-cpu", ["python", "-c", PROBE.read_text()], tmp_path / "probe.log")
         probe = json.loads(probe_output.splitlines()[-1])  # the last line: warnings may come before it

@@ -73,6 +73,8 @@ def test_rayjob_is_valid_and_runs_tune_on_gpu_workers(bake, validator, extra):
 
     spec = manifest["spec"]
     assert f"-m {context['package_name']} tune" in spec["entrypoint"]
+    # Trials on several pods share storage_path, or `tune` refuses the cluster; the results go there too.
+    assert re.search(r" storage_path=(s3|gs)://\S+", spec["entrypoint"]), spec["entrypoint"]
     assert spec["shutdownAfterJobFinishes"] is True and spec["ttlSecondsAfterFinished"] > 0
     cluster = spec["rayClusterSpec"]
     assert cluster["rayVersion"] == ray.__version__
@@ -90,6 +92,7 @@ def test_rayjob_is_valid_and_runs_tune_on_gpu_workers(bake, validator, extra):
         shm = [v["name"] for v in pod["volumes"] if v.get("emptyDir", {}).get("medium") == "Memory"]
         for container in pod["containers"] + pod.get("initContainers", []):
             assert container["image"] == context["docker_image"]
+            assert container.get("imagePullPolicy") == "Always"  # a tag pushed again runs its new code
             assert {m["name"] for m in container["volumeMounts"] if m["mountPath"] == "/dev/shm"} & set(shm)
             env = {e["name"]: e for e in container.get("env", [])}
             for name in filter(SECRET_NAME.search, env):  # credentials come from Secrets, never literals

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +28,6 @@ class ComposeRun:
     uid: int
     gid: int
     env: dict[str, str]
-
-    def make_folders(self, *names: str) -> None:
-        """Folders of the project folder that the host user owns, as a clone of the project has them."""
-        for name in names:
-            (self.folder / name).mkdir(parents=True)
-            os.chown(self.folder / name, self.uid, self.gid)
 
     def args(self, name: str) -> list[str]:
         """`podman run` options that do what `docker compose run --rm <name>` does with this service."""

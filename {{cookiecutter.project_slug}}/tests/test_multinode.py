@@ -188,6 +188,17 @@ def test_a_client_without_the_clusters_auth_gets_one_line(cluster, tmp_path):
     assert not list(tmp_path.glob("*/tune-*"))
 
 
+def test_a_search_without_storage_path_is_refused_before_any_trial(cluster, tmp_path):
+    """Ray would accept it and fail at a worker's first checkpoint: the head's disk is not the workers'."""
+    env = {**ENV, "PYTHONPATH": os.pathsep.join([str(TESTS), ENV.get("PYTHONPATH", "")])}
+    command = [sys.executable, str(TINY_CLI), "tune", "--address", cluster.gcs, "--set", f"results_dir={tmp_path}"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=JOB_TIMEOUT_S)
+    assert done.returncode == 2, done.stderr[-3000:]
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert "storage_path is unset, but this Ray cluster has 3 nodes" in line, line
+    assert not list(tmp_path.rglob("*")), list(tmp_path.rglob("*"))  # no search folder, no trial
+
+
 def _job_status(cluster, job_id: str) -> str:
     """RUNNING until the CLI reports an end in its own words ("Job 'x' succeeded", "... failed", "... was stopped")."""
     done = _ray("job", "status", "--address", cluster.dashboard, job_id)

@@ -87,5 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", help="write report.md and report.html (run table, best config, plots) of an experiment's runs"
     )
-    report.add_argument("experiment_dir", metavar="PATH", help="the experiment's folder, e.g. results/<experiment_id>")
+    report.add_argument(
+        "experiment_dir",
+        metavar="PATH",
+        help="the experiment's folder, e.g. results/<experiment_id>, or where storage_path keeps it: s3://bucket/.../<experiment_id>",
+    )
     return parser

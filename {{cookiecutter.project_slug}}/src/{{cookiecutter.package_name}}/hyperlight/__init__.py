@@ -32,6 +32,7 @@ search/ and repeat_tasks.py, lazily; nothing here imports tasks/, which your mod
     repeat_summary.py  summary.csv over a group's seeds, and its console lines
     repeat_plots.py  bands.png: mean curves over the seeds with a one-std band
     group_compare.py two repeat groups compared on their test metrics
+    storage.py       folders on storage_path (s3://, gs://, a shared folder) through pyarrow, without Ray
     report_page.py   one page as Markdown and as HTML, figures beside it
     report_runs.py   an experiment's run folders as `report` reads them back from disk
     report_groups.py the report's section on repeat groups and their comparisons

@@ -3,7 +3,8 @@
 `python -m <package> report results/<experiment_id>` writes report.md and report.html into
 results/<experiment_id>/report/ with every figure beside them as a PNG, so the page opens
 from disk, moves as one folder, and needs neither a server nor the network. It reads only
-files (Ray is never imported), so it also runs on a laptop that holds just the results.
+files (Ray is never imported), so it also runs on a laptop that holds just the results;
+`report s3://bucket/<...>/<experiment_id>` first fetches a cluster's searches from storage_path.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import Any
 
 import pandas as pd
 
+from .errors import ConfigError
 from .report_groups import add_group_sections
 from .report_page import Page
 from .report_runs import RunFolder, best_run, find_runs
 from .report_table import describe, run_table
 from .results import PLOT_FILE
+from .storage import download_folder, is_uri
 from .trial_plots import draw_search_plots
 from .trial_tables import ERROR_COLUMN, PARALLEL_PLOT, SPACE_PLOT, TRIAL_CURVES_PLOT, shown_columns
 
@@ -95,12 +98,27 @@ def build_page(runs: list[RunFolder], experiment_dir: Path, out_dir: Path) -> Pa
     return page
 
 
+def fetch_experiment(source: str, results_dir: str | Path = "results") -> Path:
+    """An experiment kept under storage_path (s3://, gs://), copied to `results_dir/<its name>/` without
+    Ray's trial folders and checkpoints: its searches' manifests, tables, plots and best evaluation."""
+    local = Path(results_dir) / source.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        count = download_folder(source, local)
+    except OSError as error:
+        raise ConfigError(f"report: cannot read {source}: {str(error).splitlines()[0]}") from None
+    if not count:
+        raise ConfigError(f"report: {source} holds no files; give the experiment's folder, <storage_path>/<id>")
+    print(f"{count} files of {source} copied to {local}")
+    return local
+
+
 def write_report(experiment_dir: str | Path) -> list[Path]:
     """report.md and report.html of the experiment in `experiment_dir`, with their PNGs; returns both paths.
 
+    `experiment_dir` may be a storage_path URI (s3://, gs://): the experiment is fetched to results/ first.
     Raises ConfigError when `experiment_dir` is not a folder or holds no run.
     """
-    experiment_dir = Path(experiment_dir)
+    experiment_dir = fetch_experiment(experiment_dir) if is_uri(experiment_dir) else Path(experiment_dir)
     runs = find_runs(experiment_dir)
     out_dir = experiment_dir / REPORT_FOLDER
     out_dir.mkdir(exist_ok=True)

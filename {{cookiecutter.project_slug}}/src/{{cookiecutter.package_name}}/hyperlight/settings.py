@@ -127,7 +127,8 @@ class Settings:
     storage_path: str | None = _setting(
         None,
         _optional(TEXT),
-        "where Ray keeps searches (a folder every node reaches, s3://, gs://); None: results_dir",
+        "where Ray keeps searches (a folder every node reaches, s3://, gs://), the search's own folder copied beside; "
+        "None: results_dir, refused on a cluster of several nodes",
         (SCOPE_TUNE,),
     )
     ray_metrics_to_show: tuple[str, ...] | None = _setting(
@@ -166,6 +167,14 @@ class Settings:
         None, _optional(POSITIVE), "ASHA's max_t; None: the largest max_epochs of the search space", (SCOPE_TUNE,)
     )
     n_samples: int = _setting(10, POSITIVE, "number of trials", (SCOPE_TUNE,))
+    max_concurrent_trials: int | None = _setting(
+        None,
+        _optional(POSITIVE),
+        "trials at once, at most; None: as many as the CPUs and GPUs hold, on a cluster those it can grow to "
+        "(its autoscaler's node types and max_workers). More at once finish sooner; fewer let HyperOpt "
+        "propose each trial knowing more results",
+        (SCOPE_TUNE,),
+    )
     batch_size_main: int | None = _setting(
         None,
         _optional(POSITIVE),

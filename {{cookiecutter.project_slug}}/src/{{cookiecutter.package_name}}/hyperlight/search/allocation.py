@@ -30,11 +30,15 @@ def _alive_nodes() -> list[dict]:
     return [node for node in ray.nodes() if node["Alive"]]
 
 
-def check_trial_fits_a_node(settings: Settings) -> None:
+def _holds_a_trial(settings: Settings, resources: dict) -> bool:
     """Per node, not in total: a trial's CPUs and GPUs must all come from one node."""
     needs = {"CPU": settings.cpu_per_trial, "GPU": settings.gpu_per_trial}
+    return all(resources.get(name, 0) >= amount for name, amount in needs.items())
+
+
+def check_trial_fits_a_node(settings: Settings) -> None:
     nodes = [node["Resources"] for node in _alive_nodes()]
-    if any(all(node.get(name, 0) >= amount for name, amount in needs.items()) for node in nodes):
+    if any(_holds_a_trial(settings, node) for node in nodes):
         return
     largest = max(nodes, key=lambda node: (node.get("GPU", 0), node.get("CPU", 0)), default={})
     raise ConfigError(
@@ -75,11 +79,24 @@ def check_shared_storage(root: str, name: str) -> None:
         )
 
 
+def check_storage_path_is_set(settings: Settings) -> None:
+    """Without storage_path Ray keeps the search on the driver's disk, which the workers cannot write to:
+    Ray itself would fail only at a worker's first checkpoint, once the GPUs are paid for."""
+    nodes = _alive_nodes()
+    # A lone node that holds no trial (a `ray up` head of 0 CPUs) means workers will join to run them.
+    if settings.storage_path or (len(nodes) < 2 and any(_holds_a_trial(settings, n["Resources"]) for n in nodes)):
+        return
+    cluster = f"{len(nodes)} nodes" if len(nodes) > 1 else "a head that runs no trial, so workers will join"
+    raise ConfigError(
+        f"storage_path is unset, but this Ray cluster has {cluster}: set storage_path to s3://..., gs://... "
+        "or a folder every node mounts (Ray keeps checkpoints there; the driver's results_dir is not shared)"
+    )
+
+
 def check_joined_cluster(settings: Settings) -> None:
     """A joined cluster's storage must be shared by its nodes; in an allocation a trial must fit one node."""
     if in_fixed_allocation():
         check_trial_fits_a_node(settings)
+    check_storage_path_is_set(settings)
     if settings.storage_path:
         check_shared_storage(settings.storage_path, "storage_path")
-    else:
-        check_shared_storage(str(Path(settings.results_dir).resolve()), "results_dir (storage_path being unset)")

@@ -3,8 +3,10 @@ and the search a `--resume` continues."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from ray import tune
@@ -13,8 +15,8 @@ from ..errors import ConfigError
 from ..manifest import FINISHED, RUN_NAME, SETTINGS_FIELD, STATUS_FIELD, read_manifest
 from ..results import SEARCH_PREFIX, create_run_dir
 from ..settings import Settings
+from ..storage import RAY_FOLDER, is_uri, upload_folder
 
-RAY_FOLDER = "ray"  # Ray's experiment, inside the search's local folder
 EXPERIMENT_PATH = "experiment_path"  # the manifest field that names Ray's experiment, to resume it
 KEPT_ON_RESUME = ("metric_to_optimize", "metric_opt_mode", "n_samples")  # settings a resumed search keeps
 
@@ -23,7 +25,7 @@ def experiment_path(settings: Settings, experiment_id: str, name: str) -> str:
     """Where Ray keeps a search: under the local results folder, a shared path, or s3:// / gs://.
 
     Ray owns this folder and re-uploads it when resuming, so the runner's own summaries
-    live one level up, in the local search folder, never inside it.
+    live one level up: in the local search folder, and with storage_path a copy beside it there.
     """
     root = settings.storage_path or settings.results_dir
     root = root if "://" in root else str(Path(root).resolve())
@@ -61,3 +63,17 @@ def start(settings: Settings, experiment_id: str, resumed: tuple[Path, dict] | N
     kept = {key: started[SETTINGS_FIELD][key] for key in KEPT_ON_RESUME}
     fields = {key: started[key] for key in (RUN_NAME, EXPERIMENT_PATH, "started") if key in started}
     return dataclasses.replace(settings, **kept), run_dir, fields
+
+
+@contextlib.contextmanager
+def copied_beside_experiment(settings: Settings, run_dir: Path, path: str) -> Iterator[None]:
+    """With storage_path, the search's own folder goes beside Ray's experiment when the search ends,
+    however it ends: on a cluster the driver's working directory is deleted with the job or the cluster."""
+    home = path.rsplit("/", 1)[0]
+    same = not is_uri(home) and Path(home).resolve() == run_dir.resolve()  # storage_path is results_dir
+    try:
+        yield
+    finally:
+        if settings.storage_path and not same:
+            upload_folder(run_dir, home)
+            print(f"The search's folder is also in {home}")

@@ -26,6 +26,7 @@ from ..trial_tables import STATUS_COLUMN, TRIALS_FILE, trials_summary
 from ..user_loggers import LoggerFactory
 from . import folders, setup
 from .allocation import check_joined_cluster
+from .capacity import trials_at_once
 from .checks import check_cluster_address, check_storage, search_settings
 from .plots import save_search_plots
 from .ray_session import cluster_address, init_ray
@@ -111,8 +112,7 @@ def run_hyper_opt(
         Path(record).write_text(f"{run_dir.resolve()}\n")
     if settings.max_failures is None:  # on this machine a failure is the code's: retrying it only costs time
         settings = dataclasses.replace(settings, max_failures=3 if on_cluster else 0)
-    resources = ray.cluster_resources()
-    max_concurrent = setup.concurrency(settings, resources.get("CPU", 0), resources.get("GPU", 0), on_cluster)
+    max_concurrent = trials_at_once(settings, on_cluster)
     # A resumed search may have fewer trials left than slots, so only a new one lines up its workers.
     start_line = None if resume else start_line_for(min(max_concurrent, settings.n_samples))
     # One device per trial process: several per trial come from workers_per_trial, never from DDP spawns.
@@ -127,7 +127,7 @@ def run_hyper_opt(
     else:
         tuner = setup.new_tuner(trainable, search_space_config, settings, path, max_concurrent)
     fields.update({STAGES_FIELD: run_stages(settings), SETTINGS_FIELD: settings.in_scope(SCOPE_TUNE)})
-    with record_run(run_dir, **fields) as manifest:
+    with folders.copied_beside_experiment(settings, run_dir, path), record_run(run_dir, **fields) as manifest:
         with sigterm_stops_search():
             grid = tuner.fit()
         save_search_plots(run_dir, grid, search_space_config, settings)
