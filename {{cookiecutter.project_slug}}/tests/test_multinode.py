@@ -146,16 +146,17 @@ def _submit(cluster, tmp_path: Path, *settings: str) -> str:
     return job_id
 
 
-def _node_of_pid(cluster) -> dict[int, str]:
-    """The node of each trial actor the cluster lists now (none once the job's end has cleared them)."""
-    query = ["--address", cluster.dashboard, "--filter", "class_name=ImplicitFunc", "--format", "json"]
-    actors = _ray("list", "actors", *query).stdout
-    return {actor["pid"]: actor["node_id"] for actor in json.loads(actors)} if actors.startswith("[") else {}
+def _worker_of(cluster) -> dict[int, subprocess.Popen]:
+    """The worker node of each process running now: a node's processes stay in the session its `ray start` began.
 
-
-def _worker_node_ids(cluster) -> set[str]:
-    nodes = json.loads(_ray("list", "nodes", "--address", cluster.dashboard, "--format", "json").stdout)
-    return {node["node_id"] for node in nodes if not node["is_head_node"]}
+    /proc tells this without asking Ray, whose actor list empties once the job ends.
+    """
+    workers = {worker.pid: worker for worker in cluster.workers}
+    nodes = {
+        int(stat.parent.name): workers.get(_session(int(stat.parent.name)))
+        for stat in Path("/proc").glob("[0-9]*/stat")
+    }
+    return {pid: node for pid, node in nodes.items() if node}
 
 
 def _results(tmp_path: Path) -> dict[str, list[dict]]:
@@ -167,14 +168,14 @@ def _results(tmp_path: Path) -> dict[str, list[dict]]:
 
 
 def test_tune_job_runs_trials_on_both_workers_and_stores_results_in_storage_path(cluster, tmp_path):
-    job_id = _submit(cluster, tmp_path, "max_epochs=2", "grace_period=2")
-    node_of_pid, deadline = {}, time.monotonic() + JOB_TIMEOUT_S
-    _wait_for_success(cluster, job_id, deadline, lambda: node_of_pid.update(_node_of_pid(cluster)))
+    job_id = _submit(cluster, tmp_path, "max_epochs=2", "grace_period=2", "epoch_seconds=0.5")
+    worker_of = {}  # the node of each process seen while the job ran: trials' processes end with it
+    _wait_for_success(cluster, job_id, time.monotonic() + JOB_TIMEOUT_S, lambda: worker_of.update(_worker_of(cluster)))
 
     [search] = (tmp_path / "results").glob("*/tune-*")
     assert (pd.read_csv(search / "trials.csv")["status"] == "TERMINATED").sum() == 4
     trial_pids = {line["pid"] for lines in _results(tmp_path).values() for line in lines}
-    assert {node_of_pid.get(pid) for pid in trial_pids} == _worker_node_ids(cluster), (trial_pids, node_of_pid)
+    assert {worker_of.get(pid) for pid in trial_pids} == set(cluster.workers), (trial_pids, worker_of)
 
 
 def test_a_client_without_the_clusters_auth_gets_one_line(cluster, tmp_path):
@@ -226,8 +227,8 @@ def test_a_search_survives_losing_a_worker_node(cluster, tmp_path):
         results = _results(tmp_path)
         finished = {t: lines for t, lines in results.items() if lines and lines[-1].get("done")}
         part_way = {t: lines for t, lines in results.items() if lines and not lines[-1].get("done")}
-        workers = {worker.pid: worker for worker in cluster.workers}
-        node_of = {t: workers.get(_session(lines[-1]["pid"])) for t, lines in part_way.items()} if finished else {}
+        worker_of = _worker_of(cluster)
+        node_of = {t: worker_of.get(lines[-1]["pid"]) for t, lines in part_way.items()} if finished else {}
         if lost := next((node for node in node_of.values() if node), None):
             on_worker = {t for t, node in node_of.items() if node is lost}
             break
