@@ -40,7 +40,7 @@ test: venv
 # The tests that need system packages (CI runs them after `make test`): the baked project's image with
 # buildah and podman (image), the report page in chromium (browser), the sbatch scripts on a real SLURM
 # cluster on this machine (slurm: needs root, slurmctld, slurmd, slurmdbd, munge and MariaDB), a search
-# on Ray's own autoscaler growing a cluster of local raylets (cluster).
+# on multi-node Ray clusters of local raylets, started with ray start and grown by Ray's autoscaler (cluster).
 test-integration: venv
 	$(BIN)/python -m pytest -m "image or browser or slurm or cluster" tests
 

@@ -29,4 +29,4 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "image: builds and runs the baked image with buildah/podman (`make test-image`)")
     config.addinivalue_line("markers", "slurm: submits the sbatch scripts to a real SLURM cluster (`make test-slurm`)")
     config.addinivalue_line("markers", "browser: opens a page in Debian's chromium (`make test-integration`)")
-    config.addinivalue_line("markers", "cluster: the baked tests that grow a Ray cluster with Ray's autoscaler")
+    config.addinivalue_line("markers", "cluster: starts multi-node Ray clusters (`make test-integration`)")

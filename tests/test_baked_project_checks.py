@@ -36,10 +36,12 @@ def run_in_project(
 
 
 def run_baked_suite(project: Path, *pytest_args: str, path: tuple = ()) -> None:
-    done = run_in_project(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args], project, path=path
-    )
-    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-3000:]
+    """Two pytest-xdist workers, a test file each at a time: one's waits (Ray's start, trials' processes,
+    polls) overlap with the other's work. Files stay whole, so a module's shared fixtures start once."""
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile"]
+    done = run_in_project([*pytest, "--tb=short", *pytest_args], project, path=path)
+    _, _, failures = done.stdout.partition("= FAILURES =")  # the tracebacks, before what the tests printed
+    assert done.returncode == 0, failures[:12000] + done.stdout[-3000:] + done.stderr[-3000:]
     assert " passed" in done.stdout.splitlines()[-1]
 
 
@@ -57,7 +59,7 @@ def test_baked_project_tests_pass(bake):
 
 @pytest.mark.cluster
 def test_baked_project_cluster_tests_pass(bake):
-    """The baked tests that grow a Ray cluster with Ray's autoscaler (minutes on 2 CPUs): `make test-integration`."""
+    """The baked tests that start multi-node Ray clusters (minutes on 2 CPUs): `make test-integration`."""
     run_baked_suite(bake(), "-m", "cluster")
 
 

@@ -22,7 +22,9 @@ from {{ cookiecutter.package_name }}.hyperlight import Runner  # noqa: E402
 
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "time_limit(seconds): fail the test when its call runs longer (ends hangs)")
-    config.addinivalue_line("markers", "cluster: grows a Ray cluster with Ray's autoscaler on this machine (slow)")
+    config.addinivalue_line(
+        "markers", "cluster: starts a multi-node Ray cluster on this machine, with ray start or Ray's autoscaler (slow)"
+    )
 
 
 # Ends a hang only: the slowest test took about 3 min on a 2-CPU machine 3x slower than this one.

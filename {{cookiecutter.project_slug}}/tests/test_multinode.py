@@ -41,6 +41,7 @@ ENV = {**os.environ, "RAY_AUTH_MODE": "token", "HOME": HOME}
 # Each node gets its own agent ports, so none collides with another or with another Ray here.
 AGENT_PORTS = ("dashboard-agent-listen", "dashboard-agent-grpc", "runtime-env-agent", "metrics-export")
 JOB_TIMEOUT_S = 300
+pytestmark = pytest.mark.cluster  # minutes on 2 CPUs: `make test-integration`
 
 
 def _ray(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -219,14 +220,18 @@ def _wait_for_success(cluster, job_id: str, deadline: float, while_running=lambd
 
 def test_a_search_survives_losing_a_worker_node(cluster, tmp_path):
     """The module's last test: it kills a worker node. Its trial goes on, on the other worker, from its checkpoint."""
-    epochs = 4
+    epochs = 6
     job_id = _submit(cluster, tmp_path, f"max_epochs={epochs}", f"grace_period={epochs}", "epoch_seconds=0.5")
-    deadline = time.monotonic() + JOB_TIMEOUT_S
-    while True:  # kill the worker while a trial on it is part-way, after another trial finished
-        assert time.monotonic() < deadline and _job_status(cluster, job_id) == "RUNNING", "no moment to kill came"
+    deadline, next_status = time.monotonic() + JOB_TIMEOUT_S, 0.0
+    while True:  # kill the worker while a trial on it is 2+ epochs in, after another trial finished
+        now = time.monotonic()
+        assert now < deadline, "no moment to kill came"
+        if now >= next_status:  # the result files are polled; the job's status (a CLI call of seconds) every 10 s
+            assert _job_status(cluster, job_id) == "RUNNING", "the job ended before a moment to kill came"
+            next_status = now + 10
         results = _results(tmp_path)
         finished = {t: lines for t, lines in results.items() if lines and lines[-1].get("done")}
-        part_way = {t: lines for t, lines in results.items() if lines and not lines[-1].get("done")}
+        part_way = {t: lines for t, lines in results.items() if len(lines) >= 2 and not lines[-1].get("done")}
         worker_of = _worker_of(cluster)
         node_of = {t: worker_of.get(lines[-1]["pid"]) for t, lines in part_way.items()} if finished else {}
         if lost := next((node for node in node_of.values() if node), None):

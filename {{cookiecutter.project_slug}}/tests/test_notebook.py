@@ -20,8 +20,8 @@ from {{ cookiecutter.package_name }}.hyperlight import progress
 from {{ cookiecutter.package_name }}.hyperlight.display import figure_image
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "quickstart.ipynb"
-CELL_TIMEOUT_S = 170
-NOTEBOOK_BUDGET_S = 180  # the whole notebook, kernel start included
+# Per cell; ends a hang only: the whole notebook took 65-80 s on 2 CPUs, and a machine 3x slower must pass.
+CELL_TIMEOUT_S = 600
 PNG, HTML = "image/png", "text/html"
 DATAFRAME = 'class="dataframe"'  # pandas' HTML tables; other HTML (Lightning's model summary) is not counted
 
@@ -122,7 +122,6 @@ def test_quickstart_notebook_executes_clean(tmp_path, monkeypatch):
     nbformat.write(nb, tmp_path / "quickstart.executed.ipynb")  # to open when this test fails
     print(f"quickstart.ipynb executed in {elapsed:.1f} s")
 
-    assert elapsed < NOTEBOOK_BUDGET_S
     assert not [out for cell in nb.cells for out in cell.get("outputs", []) if out.output_type == "error"]
     training = _outputs(nb, "single-trial")
     [table] = _tables(training)  # updated in place, not one per epoch
