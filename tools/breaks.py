@@ -67,6 +67,14 @@ BREAKS = [
         ("tests/test_tune_resume.py",),
     ),
     Break(
+        "node-loss-restarts-from-epoch-0",
+        "a trial lost with its node starts again from epoch 0 on another (issue 20, finding 5)",
+        f"{HYPERLIGHT}/search/trial.py",
+        "ckpt_path=ckpt_path, weights_only=False",
+        "ckpt_path=None, weights_only=False",
+        ("tests/test_multinode.py::test_a_search_survives_losing_a_worker_node",),
+    ),
+    Break(
         "checkpoint-keeps-last",
         "the checkpoint kept is the last epoch's, not the best (finding 6)",
         f"{HYPERLIGHT}/trainer_setup.py",

@@ -25,7 +25,7 @@ import tiny_task
 import yaml
 from processes import TESTS, free_port
 from ray.autoscaler._private.fake_multi_node.node_provider import FAKE_HEAD_NODE_TYPE
-from test_multinode import AGENT_PORTS, CLUSTER_YAML, PACKAGE, PROJECT, RAY, _kill, _local, start_lines
+from test_multinode import AGENT_PORTS, CALL_TIMEOUT_S, CLUSTER_YAML, PACKAGE, PROJECT, RAY, _kill, _local, start_lines
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.hyperlight.results import SEARCH_PREFIX
@@ -90,7 +90,7 @@ def autoscaling_cluster():
     env = {**os.environ, "HOME": home, "RAY_AUTH_MODE": "token", "RAY_FAKE_CLUSTER": "1"}
     env["AUTOSCALER_UPDATE_INTERVAL_S"] = "1"
     ray = lambda *args, **kw: subprocess.run([RAY, *args], env=env, capture_output=True, text=True, **kw)  # noqa: E731
-    assert ray("get-auth-token", "--generate", timeout=120).returncode == 0
+    assert ray("get-auth-token", "--generate", timeout=CALL_TIMEOUT_S).returncode == 0
     port, dashboard = free_port(), free_port()
     config = Path(home) / "ray_bootstrap_config.yaml"
     config.write_text(yaml.safe_dump(_autoscaling_config(f"127.0.0.1:{port}")))
@@ -103,7 +103,7 @@ def autoscaling_cluster():
     node = subprocess.Popen(
         head, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
-    out, _ = node.communicate(timeout=180)
+    out, _ = node.communicate(timeout=CALL_TIMEOUT_S)
     try:
         assert node.returncode == 0, out
         yield env, f"http://127.0.0.1:{dashboard}", ray
@@ -191,7 +191,7 @@ def test_a_search_grows_the_cluster_and_runs_trials_side_by_side(autoscaling_clu
     log.seek(0)
     assert job.returncode == 0, log.read()[-6000:]
 
-    nodes = json.loads(ray("list", "nodes", "--address", dashboard, "--format", "json", timeout=120).stdout)
+    nodes = json.loads(ray("list", "nodes", "--address", dashboard, "--format", "json", timeout=CALL_TIMEOUT_S).stdout)
     workers = {node["node_id"] for node in nodes if not node["is_head_node"]}
     spans = _trial_spans(storage)
     trial_raylets = {raylet_of.get(pid) for _, _, pid in spans.values()}
