@@ -50,4 +50,13 @@ def _offline_run(log: Path) -> dict:
 
 
 def offline_runs(folder: Path) -> list[dict]:
+    """The offline runs under `folder`, once this process's W&B service has written all it holds.
+
+    The service writes a run's log on its own time: a loaded machine read a finished run's log with
+    no records yet. Tearing the service down flushes every run it served (a search's trials too);
+    the runner's next run starts a new one.
+    """
+    import wandb
+
+    wandb.teardown()
     return [_offline_run(log) for log in sorted(folder.glob("**/wandb/offline-run-*/run-*.wandb"))]

@@ -22,6 +22,7 @@ from .repeat_group import seed_run_name
 from .search.ray_session import init_ray
 from .settings import SEED, Settings
 from .single_trial import run_single_trial
+from .tracking import write_out_runs
 
 RESULTS_DIR = "results_dir"  # the setting a task points at its private folder
 
@@ -51,6 +52,7 @@ def _train_seed(args: tuple, extra_config: Mapping[str, Any], seed: int, group: 
     with tempfile.TemporaryDirectory() as private:
         extra = {**extra_config, SEED: seed, RESULTS_DIR: private}
         result = run_single_trial(*args, extra, experiment_id=group, run_name=seed_run_name(name, seed), **kwargs)
+        write_out_runs()
         return _pack(result["results_dir"])
 
 

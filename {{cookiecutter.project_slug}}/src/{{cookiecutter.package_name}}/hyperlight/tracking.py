@@ -9,6 +9,7 @@ show: system metrics, machine metadata, the console copy and the package list.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +38,18 @@ def _wandb():
 
     wandb.setup(wandb.Settings(silent=True) if SILENT_VARIABLE not in os.environ else None)  # the first call counts
     return wandb
+
+
+def write_out_runs() -> None:
+    """Let this process's W&B service write out every run it served, by ending it (the next run starts another).
+
+    The service writes a run's log on its own time, after finish() returns: a folder copied away
+    before then (a repeat seed's, sent home from a Ray task) would carry a log without its records.
+    """
+    if "wandb" in sys.modules:  # never imports W&B where no run used it
+        import wandb
+
+        wandb.teardown()
 
 
 def wandb_on(settings: Settings) -> bool:
