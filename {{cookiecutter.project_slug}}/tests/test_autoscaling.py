@@ -25,7 +25,18 @@ import tiny_task
 import yaml
 from processes import TESTS, free_port
 from ray.autoscaler._private.fake_multi_node.node_provider import FAKE_HEAD_NODE_TYPE
-from test_multinode import AGENT_PORTS, CALL_TIMEOUT_S, CLUSTER_YAML, PACKAGE, PROJECT, RAY, _kill, _local, start_lines
+from ray_nodes import (
+    AGENT_PORTS,
+    CALL_TIMEOUT_S,
+    CLUSTER_YAML,
+    PACKAGE,
+    PROJECT,
+    RAY,
+    kill_node,
+    local_command,
+    processes,
+    start_lines,
+)
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.hyperlight.results import SEARCH_PREFIX
@@ -94,7 +105,7 @@ def autoscaling_cluster():
     port, dashboard = free_port(), free_port()
     config = Path(home) / "ray_bootstrap_config.yaml"
     config.write_text(yaml.safe_dump(_autoscaling_config(f"127.0.0.1:{port}")))
-    head = [*_local(start_lines()["head"], port, dashboard), f"--ray-client-server-port={free_port()}"]
+    head = [*local_command(start_lines()["head"], port, dashboard), f"--ray-client-server-port={free_port()}"]
     head += ["--node-ip-address=127.0.0.1", "--disable-usage-stats", f"--temp-dir={temp_dir}"]
     head += [f"--{name}-port={free_port()}" for name in AGENT_PORTS]
     if "--autoscaling-config" not in " ".join(head):  # a bake without cluster.yaml
@@ -108,7 +119,7 @@ def autoscaling_cluster():
         assert node.returncode == 0, out
         yield env, f"http://127.0.0.1:{dashboard}", ray
     finally:
-        _kill(node)  # the head's session holds the autoscaler and the worker raylets it started
+        kill_node(node.pid)  # the head's session holds the autoscaler and the worker raylets it started
         shutil.rmtree(temp_dir, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
 
@@ -137,16 +148,9 @@ def _raylet_of_each_process() -> dict[int, int]:
     Read from /proc while the job runs, as Ray's actor list empties once a job ends; the fake
     nodes all share this machine's IP, so the trials' own reports cannot tell them apart.
     """
-    parent_and_name = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:  # the process ended
-            continue
-        name, fields = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1].split()
-        parent_and_name[int(stat.parent.name)] = (int(fields[1]), name)
-    raylets = {pid for pid, (_, name) in parent_and_name.items() if name == "raylet"}
-    return {pid: parent for pid, (parent, _) in parent_and_name.items() if parent in raylets}
+    running = processes()
+    raylets = {pid for pid, (name, _, _) in running.items() if name == "raylet"}
+    return {pid: parent for pid, (_, parent, _) in running.items() if parent in raylets}
 
 
 def _peak(spans) -> int:

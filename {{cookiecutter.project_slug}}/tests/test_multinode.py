@@ -12,9 +12,7 @@ worker). As `ray up` does with file_mounts, every node and client finds the same
 import json
 import os
 import re
-import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,52 +22,27 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-import yaml
 from processes import TESTS, TINY_CLI, free_port
+from ray_nodes import (
+    AGENT_PORTS,
+    CALL_TIMEOUT_S,
+    PACKAGE,
+    PROJECT,
+    RAY,
+    kill_node,
+    local_command,
+    processes,
+    start_lines,
+)
 
-PACKAGE = "{{ cookiecutter.package_name }}"
-PROJECT = Path(__file__).resolve().parents[1]
-CLUSTER_YAML = PROJECT / "cluster.yaml"
-# cluster.yaml's lines, for a project baked without a cloud (and so without cluster.yaml).
-START_LINES = {
-    "head": "ray start --head --port=6379 --dashboard-host=127.0.0.1 --dashboard-port=8265 --num-cpus=0 --num-gpus=0",
-    "worker": "ray start --address=$RAY_HEAD_IP:6379",
-}
-RAY = str(Path(sys.executable).with_name("ray"))
 HOME = os.path.join(tempfile.gettempdir(), f"rayhome-{os.getpid()}")  # made by `cluster`, not at import
 ENV = {**os.environ, "RAY_AUTH_MODE": "token", "HOME": HOME}
-# Each node gets its own agent ports, so none collides with another or with another Ray here.
-AGENT_PORTS = ("dashboard-agent-listen", "dashboard-agent-grpc", "runtime-env-agent", "metrics-export")
 JOB_TIMEOUT_S = 300
-# Ends a hang only: a `ray` CLI call, a node's start or a refused client took 2-60 s here, and over 120 s
-# with the 2 CPUs loaded 13-fold; a machine 3x slower must pass.
-CALL_TIMEOUT_S = 600
 pytestmark = pytest.mark.cluster  # minutes on 2 CPUs: `make test-integration`
 
 
 def _ray(*args: str, timeout: int = CALL_TIMEOUT_S) -> subprocess.CompletedProcess:
     return subprocess.run([RAY, *args], env=ENV, capture_output=True, text=True, timeout=timeout)
-
-
-def start_lines() -> dict[str, str]:
-    """The `ray start` line of cluster.yaml's head and worker start commands (`ray stop` is left out)."""
-    if not CLUSTER_YAML.exists():
-        return START_LINES
-    config = yaml.safe_load(CLUSTER_YAML.read_text())
-    lines = {}
-    for role in ("head", "worker"):
-        [lines[role]] = [line for line in config[f"{role}_start_ray_commands"] if line.startswith("ray start")]
-    return lines
-
-
-def _local(line: str, port: int, dashboard: int) -> list[str]:
-    """The line as written, with the head's address and ports made local."""
-    line = re.sub(r"--port=\d+", f"--port={port}", line)
-    line = re.sub(r"--dashboard-port=\d+", f"--dashboard-port={dashboard}", line)
-    line = re.sub(r"--address=\$RAY_HEAD_IP:\d+", f"--address=127.0.0.1:{port}", line)
-    words = shlex.split(line)
-    assert words[:2] == ["ray", "start"] and "$" not in line, line
-    return [RAY, *words[1:]]
 
 
 def _start_node(command: list[str], temp_dir: str) -> tuple[subprocess.Popen, str]:
@@ -84,28 +57,6 @@ def _start_node(command: list[str], temp_dir: str) -> tuple[subprocess.Popen, st
     return node, out
 
 
-def _session(pid: int) -> int | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # state, ppid, pgrp, session
-    except OSError:
-        return None
-    return int(fields[3])
-
-
-def _kill(node: subprocess.Popen) -> None:
-    """SIGKILL every process of the node's session, like a machine going away.
-
-    Ray's workers run in process groups of their own, so killing the node's group alone
-    would leave its trials running; they all stay in the session `ray start` began.
-    """
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        if _session(int(stat.parent.name)) == node.pid:
-            try:
-                os.kill(int(stat.parent.name), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-
 @pytest.fixture(scope="module")
 def cluster():
     """A head that runs no trials and two workers of one CPU each, from cluster.yaml's start lines."""
@@ -113,8 +64,8 @@ def cluster():
     assert _ray("get-auth-token", "--generate").returncode == 0  # what the README has you run once
     port, dashboard = free_port(), free_port()
     lines = start_lines()
-    head = [*_local(lines["head"], port, dashboard), f"--ray-client-server-port={free_port()}"]
-    commands = [head, _local(lines["worker"], port, dashboard), _local(lines["worker"], port, dashboard)]
+    head = [*local_command(lines["head"], port, dashboard), f"--ray-client-server-port={free_port()}"]
+    commands = [head, local_command(lines["worker"], port, dashboard), local_command(lines["worker"], port, dashboard)]
     temp_dirs = [tempfile.mkdtemp(prefix="ray", dir="/tmp") for _ in commands]
     nodes = []
     try:
@@ -125,12 +76,12 @@ def cluster():
         yield SimpleNamespace(dashboard=f"http://127.0.0.1:{dashboard}", gcs=f"127.0.0.1:{port}", workers=nodes[1:])
     finally:
         for node in reversed(nodes):
-            _kill(node)
+            kill_node(node.pid)
         for temp_dir in [*temp_dirs, HOME]:
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
-def test_start_lines_keep_the_head_free_of_trials_and_the_dashboard_local():
+def test_start_lines_keep_the_head_free_of_trials_and_the_dashboardlocal_command():
     head = start_lines()["head"]
     assert "--num-cpus=0" in head and "--num-gpus=0" in head
     assert "--dashboard-host=127.0.0.1" in head and "0.0.0.0" not in head
@@ -156,11 +107,7 @@ def _worker_of(cluster) -> dict[int, subprocess.Popen]:
     /proc tells this without asking Ray, whose actor list empties once the job ends.
     """
     workers = {worker.pid: worker for worker in cluster.workers}
-    nodes = {
-        int(stat.parent.name): workers.get(_session(int(stat.parent.name)))
-        for stat in Path("/proc").glob("[0-9]*/stat")
-    }
-    return {pid: node for pid, node in nodes.items() if node}
+    return {pid: workers[session] for pid, (_, _, session) in processes().items() if session in workers}
 
 
 def _results(tmp_path: Path) -> dict[str, list[dict]]:
@@ -239,13 +186,13 @@ def test_a_search_survives_losing_a_worker_node(cluster, tmp_path):
             next_status = now + 10
         finished = {t: lines for t, lines in results.items() if lines and lines[-1].get("done")}
         part_way = {t: lines for t, lines in results.items() if len(lines) >= 2 and not lines[-1].get("done")}
-        worker_of = _worker_of(cluster)
-        node_of = {t: worker_of.get(lines[-1]["pid"]) for t, lines in part_way.items()} if finished else {}
+        worker_of = _worker_of(cluster) if finished and part_way else {}  # /proc is read only when it can matter
+        node_of = {t: worker_of.get(lines[-1]["pid"]) for t, lines in part_way.items()}
         if lost := next((node for node in node_of.values() if node), None):
             on_worker = {t for t, node in node_of.items() if node is lost}
             break
         time.sleep(0.2)
-    _kill(lost)
+    kill_node(lost.pid)
 
     _wait_for_success(cluster, job_id, deadline)
     [search] = (tmp_path / "results").glob("*/tune-*")
