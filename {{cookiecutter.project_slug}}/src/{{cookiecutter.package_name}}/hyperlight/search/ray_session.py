@@ -6,6 +6,8 @@ import logging
 import os
 import socket
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import ray
 
@@ -31,6 +33,29 @@ AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
 # the dashboard. Unset, they look for "the" Ray instance on the machine and fail when
 # several run side by side; the workers' placement groups then outlive their trials.
 API_SERVER_VARIABLE = "RAY_API_SERVER_ADDRESS"
+
+
+# Read by the raylet a local instance starts. By default it starts one idle worker per CPU as the driver
+# connects, for the job's environment as it was before any runtime_env; every trial actor has one (Tune's
+# env_vars, ray/tune/execution/class_cache.py, and ours), so Ray never hands them those workers: it starts a
+# worker per trial and ends the idle ones (raylet.out: "Started worker process" x2 with job ffffffff, then one
+# per trial, then the first two "Disconnecting"). Unused, they only took CPU from the search's own start.
+PRESTART_VARIABLE = "RAY_prestart_worker_first_driver"
+
+
+@contextmanager
+def _spawned_with(variables: Mapping[str, str]) -> Iterator[None]:
+    """Set variables only while Ray spawns its processes: they inherit them, this process keeps its own."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _free_local_port() -> int:
@@ -87,14 +112,15 @@ def init_ray(
         level = auth_logger.level
         auth_logger.setLevel(logging.NOTSET if verbose else logging.ERROR)
         try:
-            ray.init(
-                address="local",
-                num_cpus=num_cpus,
-                include_dashboard=dashboard,
-                dashboard_host="127.0.0.1",
-                runtime_env={"env_vars": env_vars},
-                **ports,
-                **quiet,
-            )
+            with _spawned_with({PRESTART_VARIABLE: os.environ.get(PRESTART_VARIABLE, "0")}):
+                ray.init(
+                    address="local",
+                    num_cpus=num_cpus,
+                    include_dashboard=dashboard,
+                    dashboard_host="127.0.0.1",
+                    runtime_env={"env_vars": env_vars},
+                    **ports,
+                    **quiet,
+                )
         finally:
             auth_logger.setLevel(level)
