@@ -67,8 +67,9 @@ class Run(NamedTuple):
         return next((seconds for seconds, value in self.curve if value >= level), None)
 
 
-def bake(into: Path) -> Path:
-    return Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(into), extra_context={"use_wandb": "n"}))
+def bake(into: Path, template: Path = TEMPLATE) -> Path:
+    options = {"use_wandb": "n"}
+    return Path(cookiecutter(str(template), no_input=True, output_dir=str(into), extra_context=options))
 
 
 def run_way(way: str, workload: str, size: tuple[int, int], seed: int, project: Path, workdir: Path) -> Run:

@@ -84,4 +84,6 @@ def test_fixed_cost_benchmark_prints_both_commands_and_their_difference():
     assert set(median) == {"train", "tune"}, done.stdout
     [extra] = re.findall(r"^tune - train: (-?[\d.]+) s  \(target <= 5: (?:met|NOT met)\)$", done.stdout, re.M)
     assert float(extra) == pytest.approx(median["tune"] - median["train"], abs=0.011)
+    [ratio] = re.findall(r"^tune / train: ([\d.]+)x  \(target <= 2: (?:met|NOT met)\)$", done.stdout, re.M)
+    assert float(ratio) == pytest.approx(median["tune"] / median["train"], abs=0.006)
     assert median["tune"] > median["train"] > 0  # a search starts Ray; one trial of one epoch cannot be cheaper
