@@ -36,10 +36,11 @@ API_SERVER_VARIABLE = "RAY_API_SERVER_ADDRESS"
 
 
 # Read by the raylet a local instance starts. By default it starts one idle worker per CPU as the driver
-# connects, for the job's environment as it was before any runtime_env; every trial actor has one (Tune's
-# env_vars, ray/tune/execution/class_cache.py, and ours), so Ray never hands them those workers: it starts a
-# worker per trial and ends the idle ones (raylet.out: "Started worker process" x2 with job ffffffff, then one
-# per trial, then the first two "Disconnecting"). Unused, they only took CPU from the search's own start.
+# connects, for no job and with no runtime_env. Every task and actor here has one (the job's PYTHONPATH
+# below; trial actors also Tune's env_vars, ray/tune/execution/class_cache.py), and Ray hands a worker only
+# to work of the same runtime_env: it starts fresh workers and ends the idle ones unused (raylet.out: two
+# "Started worker process" with job ffffffff, one per trial later, then "Disconnecting worker" for the first
+# two). On 2 CPUs those two only took CPU from the search's own start.
 PRESTART_VARIABLE = "RAY_prestart_worker_first_driver"
 
 
