@@ -6,14 +6,16 @@ Bakes the template once, then runs `train --set max_epochs=1` and `tune --num-sa
 max_epochs=1` as whole processes, taking turns, and prints the median wall of each and their
 difference: Ray's start-up, a worker that imports torch and Lightning, Tune's bookkeeping and Ray's
 shut-down. --against bakes another checkout of the template too (say main's, in a git worktree) and
-times its `tune` in the same turns, so that a change is measured side by side on a shared machine.
---rounds 1 is the smoke check.
+times its `tune` in the same turns, so that a change is measured side by side on a shared machine. Each
+figure comes with the CPU seconds of the process and the children it reaped (Ray's processes, and theirs),
+which other work on a shared machine does not inflate as it does walls. --rounds 1 is the smoke check.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,19 +34,25 @@ TARGET_RATIO = 2.0  # tune / train, at most: holds on slower machines too
 AGAINST = "against"  # the other checkout's tune, in the figures
 
 
-def run(command: list[str], project: Path, workdir: Path) -> float:
-    """Wall seconds of one whole CLI process in a fresh working directory."""
+def _cpu_seconds() -> float:
+    """User and system seconds of the children reaped so far, theirs included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(command: list[str], project: Path, workdir: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one whole CLI process in a fresh working directory."""
     workdir.mkdir(parents=True)
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "WANDB_MODE": "disabled"}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     done = subprocess.run(
         [sys.executable, "-m", project.name.replace("-", "_"), *command],
         cwd=workdir, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
     if done.returncode != 0:
         raise RuntimeError(f"{command} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
-    return wall
+    return wall, cpu
 
 
 def main() -> None:
@@ -54,6 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     commands = {**COMMANDS, **({AGAINST: COMMANDS["tune"]} if args.against else {})}
     walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
     with tempfile.TemporaryDirectory(prefix="fixed-cost-") as tmp:
         projects = dict.fromkeys(COMMANDS, bake(Path(tmp) / "this"))
         if args.against:
@@ -61,12 +70,15 @@ def main() -> None:
         for round_ in range(args.rounds):
             order = list(commands) if round_ % 2 == 0 else list(reversed(commands))  # none always first
             for name in order:
-                walls[name].append(run(commands[name], projects[name], Path(tmp) / f"{name}-{round_}"))
-                print(f"round {round_ + 1}: {name:<7} {walls[name][-1]:6.2f} s", flush=True)
+                wall, cpu = run(commands[name], projects[name], Path(tmp) / f"{name}-{round_}")
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+                print(f"round {round_ + 1}: {name:<7} {wall:6.2f} s  CPU {cpu:6.2f} s", flush=True)
     median = {name: statistics.median(values) for name, values in walls.items()}
     print(f"\n{args.rounds} round(s), {os.cpu_count()} CPUs")
     for name in commands:
         print(f"{name:<5} median wall {median[name]:6.2f} s")
+        print(f"{name:<5} median CPU {statistics.median(cpus[name]):6.2f} s")
     extra = median["tune"] - median["train"]
     print(f"tune - train: {extra:.2f} s  (target <= {TARGET_S:g}: {'met' if extra <= TARGET_S else 'NOT met'})")
     ratio = median["tune"] / median["train"]
