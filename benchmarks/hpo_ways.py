@@ -1,10 +1,12 @@
 """The four ways `hpo_vs_peers.py` times: run one as `python hpo_ways.py WAY WORKLOAD TRIALS EPOCHS SEED`.
 
 Every way searches the same space of the baked project's LitDigits on digits with the
-same seed, and prints `RESULT {"best": ..., "trials": ..., "trial_seconds": ..., "slots": ...}`
+same seed, and prints `RESULT {"best": ..., "trials": ..., "trial_seconds": ..., "slots": ..., "curve": ...}`
 last. trial_seconds is the way's own sum of its trials' wall times, measured where the
 trials run (Ray's per-trial `time_total_s`, a timer around Optuna's objective), so the
-driver can tell how much of the process's wall time the slots spent training.
+driver can tell how much of the process's wall time the slots spent training. curve is every
+validation result of every trial as [wall-clock time, val accuracy], in time order: the driver reads
+from it when the best accuracy so far first reached a target (anytime performance).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def _choices(workload: str) -> dict[str, list]:
     return {"batch_size": BATCH_SIZES, "n_hidden": WIDTHS[workload], "warmup": WARMUPS}
 
 
-def _fit(config: dict, callbacks: list, seed: int) -> float:
+def _fit(config: dict, callbacks: list, seed: int, curve: list | None = None) -> float:
     """A plain Lightning fit of the project's model, as each peer's documentation shows it."""
     import lightning.pytorch as pl
     from digits_research.data import configure_dataloaders
@@ -42,7 +44,10 @@ def _fit(config: dict, callbacks: list, seed: int) -> float:
     class TrackBest(pl.Callback):
         def on_validation_end(self, trainer, pl_module):
             if not trainer.sanity_checking:
-                best["value"] = max(best["value"], float(trainer.callback_metrics[METRIC]))
+                value = float(trainer.callback_metrics[METRIC])
+                best["value"] = max(best["value"], value)
+                if curve is not None:  # list.append is atomic: Optuna's threads may share it
+                    curve.append([time.time(), value])
 
     trainer = pl.Trainer(
         max_epochs=config["max_epochs"],
@@ -66,9 +71,34 @@ def _ray_space(workload: str, epochs: int) -> dict:
     return {**config.CONFIG, **space, "lr": tune.loguniform(*LR_RANGE), "max_epochs": epochs}
 
 
-def _ray_trial_seconds(grid) -> float:
-    """Ray's own clock per trial: from the trial's start to its last report, in the worker."""
-    return float(sum(result.metrics.get("time_total_s", 0.0) for result in grid))
+def _ray_figures(grid, trials: int) -> dict:
+    """trial_seconds from Ray's own clock per trial (from the trial's start to its last report, in the
+    worker); one trial per CPU at a time (the runner's concurrency with the project's cpu_per_trial=1, and
+    Ray's default of one CPU per trial)."""
+    seconds = float(sum(result.metrics.get("time_total_s", 0.0) for result in grid))
+    return {"trial_seconds": seconds, "slots": min(CPUS, trials), "curve": _ray_curve(grid)}
+
+
+def _ray_curve(grid) -> list[list[float]]:
+    """Each trial's results on the wall clock, from the trial's own records.
+
+    Ray stamps a result with whole seconds (`timestamp`) and with the float seconds since the trial
+    began (`time_total_s`): every result bounds the trial's start to within a second, and together
+    they pin it down (their midpoint), so each result's time is that start plus its `time_total_s`.
+    """
+    curve = []
+    for result in grid:
+        frame = result.metrics_dataframe
+        if frame is None or METRIC not in frame:
+            continue
+        frame = frame.dropna(subset=[METRIC])
+        starts = frame["timestamp"] - frame["time_total_s"]
+        start = (starts.max() + starts.min() + 1) / 2  # the middle of [latest bound, earliest bound + 1 s)
+        curve += [
+            [float(start + total), float(value)]
+            for total, value in zip(frame["time_total_s"], frame[METRIC], strict=True)
+        ]
+    return sorted(curve)
 
 
 def runner(workload: str, trials: int, epochs: int, seed: int) -> dict:
@@ -81,8 +111,7 @@ def runner(workload: str, trials: int, epochs: int, seed: int) -> dict:
     extra.update(results_dir="results", wandb_project=None, metric_to_optimize=METRIC)  # the rest: project defaults
     result = Runner(configure_dataloaders).run_hyper_opt(LitDigits, _ray_space(workload, epochs), extra)
     best = float(result["trials"][f"best_{METRIC}"].max())
-    # One trial per CPU at a time: the runner's concurrency with the project's cpu_per_trial=1.
-    return {"best": best, "trial_seconds": _ray_trial_seconds(result["analysis"]), "slots": min(CPUS, trials)}
+    return {"best": best, **_ray_figures(result["analysis"], trials)}
 
 
 def plain_ray(workload: str, trials: int, epochs: int, seed: int) -> dict:
@@ -106,8 +135,7 @@ def plain_ray(workload: str, trials: int, epochs: int, seed: int) -> dict:
     space = _ray_space(workload, epochs)
     grid = tune.Tuner(trainable, param_space=space, tune_config=tune_config, run_config=run_config).fit()
     best = float(grid.get_best_result(METRIC, "max", scope="all").metrics_dataframe[METRIC].max())
-    # Ray's default is one CPU per trial, so as many trials at once as there are CPUs.
-    return {"best": best, "trial_seconds": _ray_trial_seconds(grid), "slots": min(CPUS, trials)}
+    return {"best": best, **_ray_figures(grid, trials)}
 
 
 def _optuna(workload: str, trials: int, epochs: int, seed: int, n_jobs: int) -> dict:
@@ -116,7 +144,7 @@ def _optuna(workload: str, trials: int, epochs: int, seed: int, n_jobs: int) -> 
     from digits_research import config
     from optuna_integration import PyTorchLightningPruningCallback
 
-    seconds = []  # list.append is atomic, so threads of n_jobs > 1 may share it
+    seconds, curve = [], []  # list.append is atomic, so threads of n_jobs > 1 may share them
 
     def objective(trial: optuna.Trial) -> float:
         start = time.perf_counter()
@@ -124,14 +152,15 @@ def _optuna(workload: str, trials: int, epochs: int, seed: int, n_jobs: int) -> 
             sampled = {key: trial.suggest_categorical(key, values) for key, values in _choices(workload).items()}
             sampled["lr"] = trial.suggest_float("lr", *LR_RANGE, log=True)
             pruning = PyTorchLightningPruningCallback(trial, METRIC)
-            return _fit({**config.CONFIG, **sampled, "max_epochs": epochs}, [pruning], seed)
+            return _fit({**config.CONFIG, **sampled, "max_epochs": epochs}, [pruning], seed, curve)
         finally:
             seconds.append(time.perf_counter() - start)
 
     sampler = optuna.samplers.TPESampler(seed=seed)
     study = optuna.create_study(direction="maximize", sampler=sampler, pruner=optuna.pruners.MedianPruner())
     study.optimize(objective, n_trials=trials, n_jobs=n_jobs)
-    return {"best": float(study.best_value), "trial_seconds": sum(seconds), "slots": min(n_jobs, trials)}
+    slots = min(n_jobs, trials)
+    return {"best": float(study.best_value), "trial_seconds": sum(seconds), "slots": slots, "curve": sorted(curve)}
 
 
 def optuna_in_process(workload: str, trials: int, epochs: int, seed: int) -> dict:

@@ -112,9 +112,10 @@ def run_hyper_opt(
         Path(record).write_text(f"{run_dir.resolve()}\n")
     if settings.max_failures is None:  # on this machine a failure is the code's: retrying it only costs time
         settings = dataclasses.replace(settings, max_failures=3 if on_cluster else 0)
-    max_concurrent = trials_at_once(settings, on_cluster)
-    # A resumed search may have fewer trials left than slots, so only a new one lines up its workers.
-    start_line = None if resume else start_line_for(min(max_concurrent, settings.n_samples))
+    slots = min(trials_at_once(settings, on_cluster), settings.n_samples)
+    # A resumed search may have fewer trials left than slots, so only a new one lines up its workers; with one
+    # slot no trial waits for a second worker, and the line's own worker would only compete for the CPUs.
+    start_line = None if resume or slots == 1 else start_line_for(slots)
     # One device per trial process: several per trial come from workers_per_trial, never from DDP spawns.
     trial_settings = dataclasses.replace(settings, gpus=1 if settings.gpu_per_trial > 0 else 0, num_processes=1)
     path = fields[folders.EXPERIMENT_PATH]
@@ -125,7 +126,7 @@ def run_hyper_opt(
     if resume:
         tuner = setup.restored_tuner(trainable, path)
     else:
-        tuner = setup.new_tuner(trainable, search_space_config, settings, path, max_concurrent)
+        tuner = setup.new_tuner(trainable, search_space_config, settings, path, slots)
     fields.update({STAGES_FIELD: run_stages(settings), SETTINGS_FIELD: settings.in_scope(SCOPE_TUNE)})
     with folders.copied_beside_experiment(settings, run_dir, path), record_run(run_dir, **fields) as manifest:
         with sigterm_stops_search():

@@ -6,6 +6,8 @@ import logging
 import os
 import socket
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import ray
 
@@ -31,6 +33,30 @@ AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
 # the dashboard. Unset, they look for "the" Ray instance on the machine and fail when
 # several run side by side; the workers' placement groups then outlive their trials.
 API_SERVER_VARIABLE = "RAY_API_SERVER_ADDRESS"
+
+
+# Read by the raylet a local instance starts. By default it starts one idle worker per CPU as the driver
+# connects, for no job and with no runtime_env. Every task and actor here has one (the job's PYTHONPATH
+# below; trial actors also Tune's env_vars, ray/tune/execution/class_cache.py), and Ray hands a worker only
+# to work of the same runtime_env: it starts fresh workers and ends the idle ones unused (raylet.out: two
+# "Started worker process" with job ffffffff, one per trial later, then "Disconnecting worker" for the first
+# two). On 2 CPUs those two only took CPU from the search's own start.
+PRESTART_VARIABLE = "RAY_prestart_worker_first_driver"
+
+
+@contextmanager
+def _spawned_with(variables: Mapping[str, str]) -> Iterator[None]:
+    """Set variables only while Ray spawns its processes: they inherit them, this process keeps its own."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _free_local_port() -> int:
@@ -87,14 +113,15 @@ def init_ray(
         level = auth_logger.level
         auth_logger.setLevel(logging.NOTSET if verbose else logging.ERROR)
         try:
-            ray.init(
-                address="local",
-                num_cpus=num_cpus,
-                include_dashboard=dashboard,
-                dashboard_host="127.0.0.1",
-                runtime_env={"env_vars": env_vars},
-                **ports,
-                **quiet,
-            )
+            with _spawned_with({PRESTART_VARIABLE: os.environ.get(PRESTART_VARIABLE, "0")}):
+                ray.init(
+                    address="local",
+                    num_cpus=num_cpus,
+                    include_dashboard=dashboard,
+                    dashboard_host="127.0.0.1",
+                    runtime_env={"env_vars": env_vars},
+                    **ports,
+                    **quiet,
+                )
         finally:
             auth_logger.setLevel(level)
