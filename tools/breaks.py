@@ -75,6 +75,14 @@ BREAKS = [
         ("tests/test_multinode.py::test_a_search_survives_losing_a_worker_node",),
     ),
     Break(
+        "cluster-reuses-actors",
+        "a search on a cluster reuses trial actors, which Tune hands out even on a lost node (issue 20)",
+        f"{HYPERLIGHT}/search/setup.py",
+        "return settings.workers_per_trial == 1 and not on_cluster",
+        "return settings.workers_per_trial == 1",
+        ("tests/test_multinode.py::test_tune_job_runs_trials_on_both_workers_and_stores_results_in_storage_path",),
+    ),
+    Break(
         "checkpoint-keeps-last",
         "the checkpoint kept is the last epoch's, not the best (finding 6)",
         f"{HYPERLIGHT}/trainer_setup.py",

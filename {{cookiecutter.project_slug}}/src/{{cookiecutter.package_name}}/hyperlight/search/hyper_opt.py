@@ -113,9 +113,11 @@ def run_hyper_opt(
     if settings.max_failures is None:  # on this machine a failure is the code's: retrying it only costs time
         settings = dataclasses.replace(settings, max_failures=3 if on_cluster else 0)
     slots = min(trials_at_once(settings, on_cluster), settings.n_samples)
-    # A resumed search may have fewer trials left than slots, so only a new one lines up its workers; with one
-    # slot no trial waits for a second worker, and the line's own worker would only compete for the CPUs.
-    start_line = None if resume or slots == 1 else start_line_for(slots)
+    reuse = setup.reuses_actors(settings, on_cluster)
+    # The line exists for actor reuse (see start_line). A resumed search may have fewer trials left than slots,
+    # so only a new one lines up its workers; with one slot no trial waits for a second worker, and the line's
+    # own worker would only compete for the CPUs.
+    start_line = start_line_for(slots) if reuse and not resume and slots > 1 else None
     # One device per trial process: several per trial come from workers_per_trial, never from DDP spawns.
     trial_settings = dataclasses.replace(settings, gpus=1 if settings.gpu_per_trial > 0 else 0, num_processes=1)
     path = fields[folders.EXPERIMENT_PATH]
@@ -126,7 +128,7 @@ def run_hyper_opt(
     if resume:
         tuner = setup.restored_tuner(trainable, path)
     else:
-        tuner = setup.new_tuner(trainable, search_space_config, settings, path, slots)
+        tuner = setup.new_tuner(trainable, search_space_config, settings, path, slots, reuse)
     fields.update({STAGES_FIELD: run_stages(settings), SETTINGS_FIELD: settings.in_scope(SCOPE_TUNE)})
     with folders.copied_beside_experiment(settings, run_dir, path), record_run(run_dir, **fields) as manifest:
         with sigterm_stops_search():

@@ -94,8 +94,19 @@ def _searcher(search_space: Mapping[str, Any], settings: Settings) -> HyperOptSe
     return HyperOptSearch(n_initial_points=n_initial, random_state_seed=settings.seed)
 
 
+def reuses_actors(settings: Settings, on_cluster: bool) -> bool:
+    """torch and Lightning are imported once per worker, not once per trial.
+
+    A trial of several workers only waits in its actor (its Ray Train run brings its own workers), and Tune
+    cannot reuse those. Not on a cluster either: Tune hands out a cached actor without asking whether its
+    node still lives (TuneController._maybe_reuse_cached_actor), so after a lost node the next trial failed
+    at once; there a trial's start is small beside its GPU epochs.
+    """
+    return settings.workers_per_trial == 1 and not on_cluster
+
+
 def new_tuner(
-    trainable_fn, search_space: Mapping[str, Any], settings: Settings, path: str, max_concurrent: int
+    trainable_fn, search_space: Mapping[str, Any], settings: Settings, path: str, max_concurrent: int, reuse: bool
 ) -> tune.Tuner:
     metric, mode, n_samples = settings.metric_to_optimize, settings.metric_opt_mode, settings.n_samples
     tune_config = tune.TuneConfig(
@@ -105,9 +116,7 @@ def new_tuner(
         scheduler=ASHAScheduler(max_t=settings.epoch_upper_limit, grace_period=settings.grace_period),
         num_samples=n_samples,
         max_concurrent_trials=max_concurrent,
-        # torch and Lightning are imported once per worker, not once per trial; a trial of several workers
-        # only waits in its actor (its Ray Train run brings its own workers), and Tune cannot reuse those.
-        reuse_actors=settings.workers_per_trial == 1,
+        reuse_actors=reuse,  # see reuses_actors
     )
     run_config = tune.RunConfig(
         name=path.rsplit("/", 1)[-1],
