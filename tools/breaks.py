@@ -164,6 +164,15 @@ BREAKS = [
         template_tests=True,
     ),
     Break(
+        "image-ignores-lock",
+        "the image installs the project without the lock's constraints: Ray's image keeps its own versions",
+        f"{PROJECT}/Dockerfile",
+        "--constraint requirements.lock --requirement pyproject.toml",
+        "--requirement pyproject.toml",
+        ("tests/test_image_build.py::test_image_builds_and_runs_train_and_tune_as_the_host_user",),
+        template_tests=True,
+    ),
+    Break(
         "report-absolute-src",
         "the report page finds its figures by absolute paths (finding 9)",
         f"{HYPERLIGHT}/report.py",
