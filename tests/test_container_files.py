@@ -43,6 +43,15 @@ def test_dockerfile_is_hadolint_clean_and_agrees_with_the_lock(bake, python_vers
     assert base["ray"] == locked_versions(project / "requirements.lock", python_version)["ray"]
 
 
+def test_the_image_build_ends_with_uv_pip_check(bake):
+    """A conflict between the lock and what Ray's image brought then fails the build, not the first run.
+
+    uv 0.13.9's `uv pip check` exits 1 on a missing or mismatched requirement; the image test builds with it.
+    """
+    steps = re.findall(r"^RUN (.*?[^\\])$", (bake() / "Dockerfile").read_text(), re.MULTILINE | re.DOTALL)
+    assert steps[-1].split("&&")[-1].split() == ["uv", "pip", "check", "--python", '"$(command', "-v", 'python)"']
+
+
 def test_template_ci_dockerfile_is_hadolint_clean():
     lint = _run(str(BIN / "hadolint"), "--failure-threshold", "warning", "docker/Dockerfile.ci", cwd=TEMPLATE_ROOT)
     assert lint.returncode == 0, lint.stdout + lint.stderr

@@ -173,6 +173,15 @@ BREAKS = [
         template_tests=True,
     ),
     Break(
+        "image-no-pip-check",
+        "the image build no longer runs `uv pip check`: a conflict with Ray's image would build",
+        f"{PROJECT}/Dockerfile",
+        ' \\\n    && uv pip check --python "$(command -v python)"\n',
+        "\n",
+        ("tests/test_container_files.py::test_the_image_build_ends_with_uv_pip_check",),
+        template_tests=True,
+    ),
+    Break(
         "report-absolute-src",
         "the report page finds its figures by absolute paths (finding 9)",
         f"{HYPERLIGHT}/report.py",
