@@ -18,7 +18,8 @@ from test_requirements import locked_versions
 
 BIN = Path(sys.executable).parent
 PYTHONS = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text())["python_version"]
-BASE_IMAGE = re.compile(r"ARG BASE_IMAGE=rayproject/ray:(?P<ray>[\d.]+)-py(?P<py>\d+)-cu(?P<cuda>\d+)\n")
+# Ray's CPU image: torch's wheels bring the only CUDA (a -cuXXX base would add a second, unused one).
+BASE_IMAGE = re.compile(r"ARG BASE_IMAGE=rayproject/ray:(?P<ray>[\d.]+)-py(?P<py>\d+)-cpu\n")
 # What leaked credentials look like: W&B keys (40 hex), AWS access keys, private keys, and any
 # key/token/password/secret field given a literal value rather than a reference.
 SECRETS = re.compile(
@@ -37,9 +38,18 @@ def test_dockerfile_is_hadolint_clean_and_agrees_with_the_lock(bake, python_vers
     lint = _run(str(BIN / "hadolint"), "--failure-threshold", "warning", "Dockerfile", cwd=project)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     base = BASE_IMAGE.search((project / "Dockerfile").read_text())
-    assert base, "the Dockerfile names Ray's image with a pinned Python and CUDA suffix"
+    assert base, "the Dockerfile names Ray's CPU image (-cpu) with a pinned Python"
     assert base["py"] == python_version.replace(".", "")
     assert base["ray"] == locked_versions(project / "requirements.lock", python_version)["ray"]
+
+
+def test_the_image_build_ends_with_uv_pip_check(bake):
+    """A conflict between the lock and what Ray's image brought then fails the build, not the first run.
+
+    uv 0.13.9's `uv pip check` exits 1 on a missing or mismatched requirement; the image test builds with it.
+    """
+    steps = re.findall(r"^RUN (.*?[^\\])$", (bake() / "Dockerfile").read_text(), re.MULTILINE | re.DOTALL)
+    assert steps[-1].split("&&")[-1].split() == ["uv", "pip", "check", "--python", '"$(command', "-v", 'python)"']
 
 
 def test_template_ci_dockerfile_is_hadolint_clean():

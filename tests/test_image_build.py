@@ -1,11 +1,14 @@
 """The baked project's image, built and run for real (slow: marker `image`; CI runs it with `make test-image`).
 
-The real Dockerfile is built with buildah on local stand-ins for Ray's image and torch's CPU index
-(image/standin.py), then run with podman as docker-compose.yml's CPU services would run it (image/compose.py):
+The real Dockerfile is built with buildah on local stand-ins for Ray's image (with Ray's environment
+preinstalled, some of it at versions other than the lock's) and torch's CPU index (image/standin.py), then
+run with podman as docker-compose.yml's CPU services would run it (image/compose.py):
 `train --fast-dev-run` and a one-trial `tune --fast-dev-run`, as a host uid that is not 1000, in a copy of the
 fresh bake that uid owns (no folder made first, as the README's `docker compose up` finds it). The test checks
 that the run folders reach the host, owned by that uid; that nothing ran as root; that torch is the CPU build;
-and that every package in the image has the version requirements.lock pins.
+and that the image is what requirements.lock describes: every package the project needs, at the locked
+version, and nothing the lock does not pin but what the base brought (the Dockerfile's `uv pip check` has
+passed by then).
 
 Needs root, buildah, podman, debootstrap and runc (`apt-get install buildah podman debootstrap runc iptables`);
 skipped without them, unless HYPERLIGHT_IMAGE_TEST_REQUIRED=1 (CI) turns the skip into a failure. Container
@@ -17,23 +20,29 @@ import json
 import os
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 from image.compose import ComposeRun
 from image.oci import ROOT, Phases, build, clean_up, inspect, locked_storage, missing_tools, storage_driver
-from image.standin import STANDIN_PYTHON, build_options
+from image.standin import STANDIN_OFF_LOCK, STANDIN_PYTHON, build_options, standin_distributions, standin_image
 from packaging.utils import canonicalize_name
 from packaging.version import Version
-from test_requirements import locked_versions
+from test_requirements import locked_closure, locked_versions
 
 pytestmark = pytest.mark.image
 
 PROJECT_IMAGE = "localhost/hyperlight-image-test:latest"
 HOST_UID = HOST_GID = 4321  # a host user that is not the image's uid 1000, as HOST_UID/HOST_GID in compose
-NOT_IN_LOCK = {"pip", "uv"}  # the stand-in's pip, and the uv the Dockerfile installs
+NOT_IN_LOCK = {"uv"}  # the uv the Dockerfile installs
 PROBE = Path(__file__).parent / "image" / "probe.py"
+
+
+def _cuda_wheel(name: str) -> bool:
+    """What PyPI's (CUDA) torch requires on Linux and its CPU build does not."""
+    return name.startswith(("nvidia-", "cuda-")) or name == "triton"
 
 
 @pytest.fixture
@@ -64,8 +73,13 @@ def test_image_builds_and_runs_train_and_tune_as_the_host_user(bake, tmp_path, c
         package = train_command[train_command.index("-m") + 1]
         config = (project / "src" / package / "config.py").read_text()
         experiment_id = re.search(r'^EXPERIMENT_ID = "(.*)"', config, re.MULTILINE)[1]
+        lock = project / "requirements.lock"
+        same = [name for name, version in STANDIN_OFF_LOCK.items() if locked_versions(lock, requires)[name] == version]
+        assert not same, f"the lock now pins the stand-in's versions of {same}: pick others in image/standin.py"
 
-        options = build_options(project / "requirements.lock", tmp_path, env, phases)
+        base = standin_image(lock, env, phases)
+        from_base = {canonicalize_name(name) for name in standin_distributions(base, env)}
+        options = build_options(base, lock, tmp_path, env, phases)
         with phases("build project image"):
             build(project, PROJECT_IMAGE, options, env, tmp_path / "build.log")
         user = inspect(PROJECT_IMAGE, env)["Config"]["User"]
@@ -94,24 +108,31 @@ def test_image_builds_and_runs_train_and_tune_as_the_host_user(bake, tmp_path, c
         # The CPU build of torch: no CUDA runtime, no NVIDIA wheels.
         assert probe["torch_cuda"] is None, f"torch {probe['torch']} is a CUDA build"
         installed = {canonicalize_name(name): version for name, version in probe["distributions"].items()}
-        nvidia = sorted(name for name in installed if name.startswith(("nvidia-", "cuda-")) or name == "triton")
+        nvidia = sorted(filter(_cuda_wheel, installed))
         assert not nvidia, f"CUDA packages in a CPU image: {nvidia}"
 
-        # The lock was honoured: every package has the pinned version (torch's +cpu label aside).
+        # The lock describes the image: what the project needs is there, every package at the pinned version
+        # (torch's +cpu label aside), the stand-in's off-lock versions moved, and nothing the lock leaves out.
         markers = probe["markers"]
         assert (markers["sys_platform"], markers["platform_machine"]) == ("linux", "x86_64"), markers
-        pins = locked_versions(project / "requirements.lock", markers["python_version"])
+        pins = locked_versions(lock, markers["python_version"])
+        declared = tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+        needed = locked_closure(lock, markers["python_version"], declared)  # PyPI's torch: a CUDA build
+        needed = {name: version for name, version in needed.items() if not _cuda_wheel(name)}
         installed.pop(canonicalize_name(project.name))
-        for name in ("ray", "lightning", "torch"):
-            assert name in installed, f"{name} is not installed in the image"
+        missing = sorted(set(needed) - set(installed))
+        assert not missing, f"locked packages the project needs that are not installed: {missing}"
         wrong = {
             name: f"{version} (lock: {pins[name]})"
             for name, version in installed.items()
             if name in pins and Version(version).public != Version(pins[name]).public
         }
         assert not wrong, f"versions that differ from requirements.lock: {wrong}"
-        unpinned = sorted(set(installed) - set(pins) - NOT_IN_LOCK)
-        assert not unpinned, f"installed but not pinned by requirements.lock: {unpinned}"
+        # What the base holds beyond the lock stays (Ray's image has more than the project needs), and
+        # `uv pip check` has vouched for it; anything else must be pinned.
+        unpinned = sorted(set(installed) - set(pins) - NOT_IN_LOCK - from_base)
+        assert not unpinned, f"installed over the base but not pinned by requirements.lock: {unpinned}"
+        phases.say(f"left by the base, outside the lock: {sorted(set(installed) - set(pins) - NOT_IN_LOCK)}")
 
         # The runs reached the host, and everything they wrote belongs to the host user.
         experiment = work / "results" / experiment_id

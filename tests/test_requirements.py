@@ -20,21 +20,48 @@ INDEX_UNREACHABLE = ("Failed to fetch", "error sending request", "dns error", "t
 RESOLVE_TIMEOUT_S = 600  # ends a hang only: a resolve takes about 12 s, network included, 3 s from uv's cache
 
 
+def _linux(python_version: str) -> dict[str, str]:
+    environment = {"python_version": python_version, "python_full_version": f"{python_version}.0"}
+    return environment | {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64"}
+
+
+def _locked_entries(lock: Path, python_version: str) -> dict[str, tuple[str, set[str]]]:
+    """Name -> (pinned version, the names its `# via` lines give) for one Python on Linux x86_64."""
+    entries: dict[str, tuple[str, set[str]]] = {}
+    current = None  # the via lines that follow a pin belong to it; None after a pin of another platform
+    for line in lock.read_text().splitlines():
+        if line.startswith("    #"):  # "    # via NAME", "    # via" then "    #   NAME", or uv's notes
+            words = line.removeprefix("    #").removeprefix(" via").split()
+            if current is not None and words:
+                entries[current][1].add(canonicalize_name(words[0]))
+        elif line.strip() and not line.startswith("#"):
+            req = Requirement(line)
+            current = None
+            if req.marker is None or req.marker.evaluate(_linux(python_version)):
+                [spec] = req.specifier
+                assert spec.operator == "==", f"{line}: a lock pins exact versions"
+                current = canonicalize_name(req.name)
+                assert current not in entries, f"{req.name} is pinned twice for Python {python_version}"
+                entries[current] = (spec.version, set())
+    return entries
+
+
 def locked_versions(lock: Path, python_version: str) -> dict[str, str]:
     """Name -> pinned version for one Python on Linux x86_64, markers evaluated as pip would."""
-    environment = {"python_version": python_version, "python_full_version": f"{python_version}.0"}
-    environment |= {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64"}
-    pins = {}
-    for line in lock.read_text().splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        req = Requirement(line)
-        if req.marker is None or req.marker.evaluate(environment):
-            [spec] = req.specifier
-            assert spec.operator == "==", f"{line}: a lock pins exact versions"
-            assert canonicalize_name(req.name) not in pins, f"{req.name} is pinned twice for Python {python_version}"
-            pins[canonicalize_name(req.name)] = spec.version
-    return pins
+    return {name: version for name, (version, _) in _locked_entries(lock, python_version).items()}
+
+
+def locked_closure(lock: Path, python_version: str, requirements: list[str]) -> dict[str, str]:
+    """Name -> pinned version of what `requirements` need on Linux x86_64, following the lock's `# via` lines.
+
+    What an install of `requirements` under the lock's constraints must hold: the lock also pins the
+    extras (dev tools), which such an install leaves out.
+    """
+    entries = _locked_entries(lock, python_version)
+    needed = {canonicalize_name(Requirement(req).name) for req in requirements}
+    while grown := {name for name, (_, parents) in entries.items() if parents & needed} - needed:
+        needed |= grown
+    return {name: entries[name][0] for name in needed}
 
 
 def _pins(requirements: str) -> dict[str, str]:

@@ -5,13 +5,18 @@
 #   - Python 3.11 (Debian bookworm's) with pip, in /home/ray/anaconda3 (owned by ray), first on PATH;
 #   - HOME=/home/ray, LANG=C.UTF-8, the default user `ray`, the working directory /home/ray;
 #   - sudo (no password for ray), rsync and openssh-client, which `ray up` needs.
+#   - Ray's Python environment preinstalled, as Ray's image has it: the PACKAGES given (pip requirements,
+#     installed from the package index with their dependencies), Ray among them. The test gives some at
+#     versions other than requirements.lock's, so that the Dockerfile's overlay of the lock must move them.
 # Besides, empty /etc/pip.conf and /etc/uv/uv.toml: the test mounts its pip.conf and uv.toml over them
 # during the build (a bind mount onto a missing path would leave an empty file behind in the image).
-# Ray's own packages are not preinstalled: the Dockerfile installs everything from requirements.lock.
 #
-#   ray-standin.sh rootfs DIR [MIRROR]   debootstrap a bookworm minbase into DIR (new or empty), then set it up
+#   ray-standin.sh rootfs DIR MIRROR CA PACKAGES...   debootstrap a bookworm minbase into DIR (new or
+#       empty), then set it up; CA (may be empty) is the host's CA bundle, which pip trusts while it
+#       installs PACKAGES (an HTTPS proxy with its own CA may sit in between) and which is not left in DIR
 #   ray-standin.sh import DIR IMAGE      import DIR as IMAGE with `podman import` (same storage as the build)
-# Run as root. The test keys its cached stand-in on this file's hash: edit it and the stand-in is rebuilt.
+# Run as root. The test keys its cached stand-in on this file's hash and the arguments: change either and
+# the stand-in is rebuilt.
 set -eu
 
 PYTHON_HOME=/home/ray/anaconda3
@@ -19,7 +24,9 @@ PYTHON_HOME=/home/ray/anaconda3
 case "${1:-}" in
 rootfs)
     dir=$2
-    mirror=${3:-http://deb.debian.org/debian}
+    mirror=$3
+    ca=$4
+    shift 4
     debootstrap --variant=minbase \
         --include=python3,python3-venv,ca-certificates,rsync,openssh-client,sudo \
         bookworm "$dir" "$mirror"
@@ -33,6 +40,13 @@ rootfs)
         apt-get clean
         rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /var/log/*.log
     "
+    # Only what is named here reaches pip: not the host's pip settings, nor its local wheel folders.
+    cert=/etc/ssl/certs/ca-certificates.crt
+    if [ -n "$ca" ]; then cert=/tmp/host-ca.pem && cp "$ca" "$dir$cert"; fi
+    chroot "$dir" env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        $PYTHON_HOME/bin/pip install --no-cache-dir --disable-pip-version-check --cert "$cert" "$@"
+    rm -f "$dir/tmp/host-ca.pem"
+    chroot "$dir" chown -R 1000:100 $PYTHON_HOME
     ;;
 import)
     dir=$2
@@ -47,7 +61,7 @@ import)
         - "$image"
     ;;
 *)
-    echo "usage: $0 rootfs DIR [MIRROR] | import DIR IMAGE" >&2
+    echo "usage: $0 rootfs DIR MIRROR CA PACKAGES... | import DIR IMAGE" >&2
     exit 2
     ;;
 esac

@@ -1,7 +1,10 @@
 """What the image build gets locally instead of from the internet: Ray's image and torch's CPU index.
 
-Ray's image is replaced by ray-standin.sh's Debian bookworm, cached in the test's container storage and
-keyed on the script's hash and the Debian mirror (HYPERLIGHT_DEBIAN_MIRROR). torch's index is replaced by
+Ray's image is replaced by ray-standin.sh's Debian bookworm with Ray's environment preinstalled: Ray at
+requirements.lock's version, and packages at versions the lock does not pin (STANDIN_OFF_LOCK), as Ray's
+image holds its own pins, which the Dockerfile's overlay of the lock must move. It is cached in the test's
+container storage, keyed on the script's hash, the Debian mirror (HYPERLIGHT_DEBIAN_MIRROR) and those
+packages. torch's index is replaced by
 a local PEP 503 index when this host has the locked CPU wheel (HYPERLIGHT_TORCH_WHEELS, PIP_FIND_LINKS or
 /opt/wheels); pip and uv in the build trust the host's CA bundle, for an HTTPS proxy with its own CA.
 """
@@ -22,6 +25,9 @@ HERE = Path(__file__).parent
 STANDIN_SCRIPT = HERE / "ray-standin.sh"
 STANDIN_PYTHON = "3.11"  # Debian bookworm's python3
 STANDIN_REPO = "localhost/hyperlight-ray-standin"
+RAY_EXTRAS = "default,tune"  # the Ray the project declares; Ray's image has more (ray[all])
+# Versions below requirements.lock's (the test checks they differ), of packages that ray[default,tune] requires.
+STANDIN_OFF_LOCK = {"numpy": "2.2.6", "click": "8.1.8", "packaging": "24.2"}
 MIRROR = os.environ.get("HYPERLIGHT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")  # the host's, with any HTTPS proxy's CA
 # Where pip finds the CPU build of torch on this host; without one, PyTorch's own CPU index.
@@ -32,9 +38,16 @@ PYTORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 INDEX_MOUNT, WHEELS_MOUNT = "/mnt", "/srv"
 
 
-def standin_image(env: dict[str, str], phases: Phases) -> str:
-    """The stand-in for Ray's image, reused while ray-standin.sh and the mirror stay the same."""
-    key = hashlib.sha256(STANDIN_SCRIPT.read_bytes() + MIRROR.encode()).hexdigest()[:12]
+def _locked_pin(lock: Path, name: str) -> str:
+    """`name`'s version in the lock, for every platform alike (as Ray's is)."""
+    return re.search(rf"^{name}==([0-9.]*)$", lock.read_text(), re.MULTILINE)[1]
+
+
+def standin_image(lock: Path, env: dict[str, str], phases: Phases) -> str:
+    """The stand-in for Ray's image, reused while ray-standin.sh, the mirror and its packages stay the same."""
+    packages = [f"ray[{RAY_EXTRAS}]=={_locked_pin(lock, 'ray')}"]
+    packages += [f"{name}=={version}" for name, version in STANDIN_OFF_LOCK.items()]
+    key = hashlib.sha256(STANDIN_SCRIPT.read_bytes() + " ".join([MIRROR, *packages]).encode()).hexdigest()[:12]
     image = f"{STANDIN_REPO}:{key}"
     if subprocess.run(["podman", "image", "exists", image], env=env).returncode == 0:
         phases.say(f"stand-in {image}: cached")
@@ -42,8 +55,10 @@ def standin_image(env: dict[str, str], phases: Phases) -> str:
     rootfs = ROOT / f"rootfs-{key}"
     shutil.rmtree(rootfs, ignore_errors=True)
     try:
-        with phases("debootstrap stand-in"):
-            run(["sh", str(STANDIN_SCRIPT), "rootfs", str(rootfs), MIRROR], env, ROOT / "debootstrap.log")
+        with phases("build stand-in"):
+            ca = str(CA_BUNDLE) if CA_BUNDLE.is_file() else ""
+            script = ["sh", str(STANDIN_SCRIPT), "rootfs", str(rootfs), MIRROR, ca, *packages]
+            run(script, env, ROOT / "debootstrap.log")
         with phases("import stand-in"):
             run(["sh", str(STANDIN_SCRIPT), "import", str(rootfs), image], env)
     finally:
@@ -76,9 +91,15 @@ def torch_index(lock: Path, work: Path, phases: Phases) -> tuple[str, list[str]]
     return PYTORCH_CPU_INDEX, []
 
 
-def build_options(lock: Path, work: Path, env: dict[str, str], phases: Phases) -> list[str]:
+def standin_distributions(image: str, env: dict[str, str]) -> dict[str, str]:
+    """Name -> version of what the stand-in's Python holds, as the base the Dockerfile installs over."""
+    script = "import importlib.metadata as m; [print(d.metadata['Name'], d.version) for d in m.distributions()]"
+    listed = run(["podman", "run", "--rm", image, "python", "-c", script], env)
+    return dict(line.split() for line in listed.splitlines())
+
+
+def build_options(base: str, lock: Path, work: Path, env: dict[str, str], phases: Phases) -> list[str]:
     """`buildah bud` options that build the project's Dockerfile on the stand-ins; `work` holds the index."""
-    base = standin_image(env, phases)
     index, index_mounts = torch_index(lock, work, phases)
     ca_mount = ["-v", f"{CA_BUNDLE}:{CA_BUNDLE}:ro"] if CA_BUNDLE.is_file() else []
     return [
