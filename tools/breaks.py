@@ -83,6 +83,14 @@ BREAKS = [
         ("tests/test_multinode.py::test_tune_job_runs_trials_on_both_workers_and_stores_results_in_storage_path",),
     ),
     Break(
+        "start-line-outlives-its-search",
+        "a search leaves its StartLine actor, and its worker process, alive after its trials",
+        f"{HYPERLIGHT}/search/hyper_opt.py",
+        "                release(start_line)",
+        "                pass",
+        ("tests/test_search_start.py::test_a_one_slot_search_lines_up_no_workers_and_ray_prestarts_none",),
+    ),
+    Break(
         "checkpoint-keeps-last",
         "the checkpoint kept is the last epoch's, not the best (finding 6)",
         f"{HYPERLIGHT}/trainer_setup.py",

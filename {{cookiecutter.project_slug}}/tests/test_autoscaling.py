@@ -179,7 +179,13 @@ def test_a_search_grows_the_cluster_and_runs_trials_side_by_side(autoscaling_clu
     words[runtime_env] = json.dumps({"py_modules": [f"src/{PACKAGE}"], "env_vars": {"PYTHONPATH": str(TESTS)}})
     # The tiny task in place of the project's; cpu_per_trial stands in for gpu_per_trial on the fake nodes.
     tune = [sys.executable, str(TESTS / "tiny_cli.py"), *words[separator + 4 : words.index("--set", separator) + 1]]
-    tune += ["gpu_per_trial=0", "cpu_per_trial=1", f"storage_path={storage}", f"n_samples={N_TRIALS}"]
+    tune += [
+        "gpu_per_trial=0",
+        "cpu_per_trial=1",
+        f"storage_path={storage}",
+        f"n_samples={N_TRIALS}",
+        "max_concurrent_trials=none",
+    ]
     tune += ["max_epochs=4", "grace_period=4", "epoch_seconds=1.5", f"results_dir={tmp_path / 'results'}"]
     # The fake nodes share this machine's runtime_resources folder, and each one that starts unpacks the
     # working dir afresh, replacing the folder the driver runs in: the driver runs from tmp_path instead.

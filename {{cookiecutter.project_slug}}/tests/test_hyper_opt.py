@@ -140,7 +140,7 @@ def test_concurrency_counts_fractional_slots(search_extra, cpu, gpu, cpus, gpus,
 
 def test_fractional_cpus_run_more_trials_at_once(runner, search_space, search_extra):
     cpus = ray.cluster_resources()["CPU"]
-    extra = {**search_extra, "cpu_per_trial": 0.5, "n_samples": 4}
+    extra = {**search_extra, "cpu_per_trial": 0.5, "n_samples": 4, "max_concurrent_trials": None}
     result = runner.run_hyper_opt(tiny_task.LitTiny, search_space, extra)
     assert set(result["trials"]["status"]) == {"TERMINATED"}
     # With actor reuse, each concurrent slot is one worker process: half a CPU a trial doubles them.

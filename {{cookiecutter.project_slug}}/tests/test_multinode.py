@@ -90,7 +90,12 @@ def test_start_lines_keep_the_head_free_of_trials_and_the_dashboardlocal_command
 def _submit(cluster, tmp_path: Path, *settings: str) -> str:
     """Start `tune` on the tiny task as a Ray job and return its id; the project's package travels as a py_module."""
     storage = tmp_path / "storage"  # stands in for a shared filesystem or s3://
-    settings = (f"results_dir={tmp_path / 'results'}", f"storage_path={storage}", *settings)
+    settings = (
+        f"results_dir={tmp_path / 'results'}",
+        f"storage_path={storage}",
+        "max_concurrent_trials=none",
+        *settings,
+    )
     runtime_env = json.dumps({"py_modules": [str(PROJECT / "src" / PACKAGE)], "env_vars": {"PYTHONPATH": str(TESTS)}})
     job = ["job", "submit", "--address", cluster.dashboard, "--working-dir", str(PROJECT)]
     job += ["--runtime-env-json", runtime_env, "--no-wait"]

@@ -42,7 +42,7 @@ def test_train_runs_the_project_task_without_ray(tmp_path):
 
 def test_tune_runs_the_project_task(tmp_path):
     argv = ["tune", "--fast-dev-run", "--num-samples", "2", "--set", "gpus=0", f"results_dir={tmp_path}"]
-    out = _run_module([*argv, "cpu_per_trial=1", "gpu_per_trial=0"])
+    out = _run_module([*argv, "cpu_per_trial=1", "gpu_per_trial=0", "max_concurrent_trials=1"])  # one trial worker
     assert "EXIT 0" in out, out[-3000:]
     [search] = tmp_path.glob("*/tune-*")
     assert (search / "trials.csv").read_text().count("TERMINATED") == 2

@@ -31,7 +31,15 @@ CONFIG = {
     "marker": "",  # the file fault "once" leaves behind
     "epoch_seconds": 0.0,  # slows each epoch down, for tests that must catch a search mid-trial
 }
-EXTRA_CONFIG = {"metric_to_optimize": "val_acc_epoch", "metric_opt_mode": "max", "seed": 7, "gpus": 0}
+# One trial at a time: each more at once costs a Ray worker importing torch and Lightning (about 7 CPU s)
+# and a StartLine; the tests of concurrency and the cluster tests set max_concurrent_trials back to None.
+EXTRA_CONFIG = {
+    "metric_to_optimize": "val_acc_epoch",
+    "metric_opt_mode": "max",
+    "seed": 7,
+    "gpus": 0,
+    "max_concurrent_trials": 1,
+}
 
 
 def configure_dataloaders(batch_size: int, n_workers: int = 0) -> dict:

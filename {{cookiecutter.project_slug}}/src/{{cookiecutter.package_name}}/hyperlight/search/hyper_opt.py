@@ -32,7 +32,7 @@ from .plots import save_search_plots
 from .ray_session import cluster_address, init_ray
 from .reporter import CHECKPOINT_FILE, trial_config
 from .results import ERROR, UNFINISHED, best_result, best_trial_checkpoint, trial_curves, trials_frame
-from .start_line import start_line_for
+from .start_line import release, start_line_for
 from .stopping import sigterm_stops_search
 from .wandb_runs import log_best, search_tracking
 
@@ -132,7 +132,10 @@ def run_hyper_opt(
     fields.update({STAGES_FIELD: run_stages(settings), SETTINGS_FIELD: settings.in_scope(SCOPE_TUNE)})
     with folders.copied_beside_experiment(settings, run_dir, path), record_run(run_dir, **fields) as manifest:
         with sigterm_stops_search():
-            grid = tuner.fit()
+            try:
+                grid = tuner.fit()
+            finally:
+                release(start_line)
         save_search_plots(run_dir, grid, search_space_config, settings)
         outcome = _summarize(grid, setup.searched_keys(search_space_config), settings, loaders, lmodule_class, run_dir)
         best = outcome.pop("best")

@@ -53,3 +53,10 @@ def wait_at(start_line: ray.actor.ActorHandle | None, timeout_s: float = 30.0) -
             time.sleep(0.05)
     except ray.exceptions.RayActorError:
         return
+
+
+def release(start_line: ray.actor.ActorHandle | None) -> None:
+    """End the line's worker once the search's trials are over: Tune's copy of the handle outlives the search,
+    and in a notebook every search would leave one more process behind."""
+    if start_line is not None:
+        ray.kill(start_line)
