@@ -33,9 +33,10 @@ demo: venv
 	$(BIN)/pip install --quiet -e $(DEMO_DIR)/$(DEMO_SLUG)
 	cd $(DEMO_DIR)/$(DEMO_SLUG) && $(BIN)/python -m $(DEMO_PACKAGE) train
 
-# Every test that needs no root and no system package.
+# Every test that needs no root and no system package, on two pytest-xdist workers: the baked project's
+# suite (itself on two workers, about 10 min) is the longest test, and the rest run beside it.
 test: venv
-	$(BIN)/python -m pytest -m "not image and not browser and not slurm and not cluster" tests
+	$(BIN)/python -m pytest -n 2 --dist worksteal --durations=10 -m "not image and not browser and not slurm and not cluster" tests
 
 # The tests that need system packages (CI runs them after `make test`): the baked project's image with
 # buildah and podman (image), the report page in chromium (browser), the sbatch scripts on a real SLURM

@@ -67,13 +67,13 @@ def test_a_project_without_wandb_trains_and_tunes_with_wandb_unimportable(bake, 
     """use_wandb=n promises no W&B dependency: `train`, `tune`, single trials and loggers run where
     `import wandb` fails.
 
-    Only the baked tests that go through tracking run here (the project's own train and tune, single
-    trials, other loggers, the CLI and the import rules); the rest run the same
-    code with no W&B setting, and the default bake's run covers them.
+    Only the baked tests that go through tracking run here (the project's own train and tune through its
+    CLI, single trials, other loggers and the import rules); the rest run the same code with no W&B setting,
+    and the default bake's run covers them.
     """
     (tmp_path / "sitecustomize.py").write_text(NO_WANDB)
     probe = run_in_project([sys.executable, "-c", "import wandb"], tmp_path, path=(tmp_path,))
     assert "hidden by the template's tests" in probe.stderr  # the blocker works
     project = bake(use_wandb="n")
-    tracked = ("project_task", "single_trial", "loggers", "cli", "layout")
+    tracked = ("project_task", "single_trial", "loggers", "layout")
     run_baked_suite(project, *(f"tests/test_{name}.py" for name in tracked), path=(tmp_path,))
