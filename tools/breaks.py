@@ -148,9 +148,7 @@ BREAKS = [
         f"{HYPERLIGHT}/trainer_setup.py",
         'clip = config.get("gradient_clip_val") or None',
         "clip = 1e-12",
-        (
-            "tests/test_benchmark_smoke.py::test_benchmark_smoke_mode_prints_every_way_both_workloads_and_consistent_figures",
-        ),
+        ("tests/test_benchmark_smoke.py::test_benchmark_smoke_mode_prints_every_way_and_consistent_figures",),
         template_tests=True,
     ),
     Break(

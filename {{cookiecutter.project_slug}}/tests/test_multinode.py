@@ -81,7 +81,7 @@ def cluster():
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
-def test_start_lines_keep_the_head_free_of_trials_and_the_dashboardlocal_command():
+def test_start_lines_keep_the_head_free_of_trials_and_the_dashboard_local():
     head = start_lines()["head"]
     assert "--num-cpus=0" in head and "--num-gpus=0" in head
     assert "--dashboard-host=127.0.0.1" in head and "0.0.0.0" not in head
