@@ -130,9 +130,10 @@ def test_image_builds_and_runs_train_and_tune_as_the_host_user(bake, tmp_path, c
         assert not wrong, f"versions that differ from requirements.lock: {wrong}"
         # What the base holds beyond the lock stays (Ray's image has more than the project needs), and
         # `uv pip check` has vouched for it; anything else must be pinned.
-        unpinned = sorted(set(installed) - set(pins) - NOT_IN_LOCK - from_base)
+        outside_lock = set(installed) - set(pins) - NOT_IN_LOCK
+        unpinned = sorted(outside_lock - from_base)
         assert not unpinned, f"installed over the base but not pinned by requirements.lock: {unpinned}"
-        phases.say(f"left by the base, outside the lock: {sorted(set(installed) - set(pins) - NOT_IN_LOCK)}")
+        phases.say(f"left by the base, outside the lock: {sorted(outside_lock)}")
 
         # The runs reached the host, and everything they wrote belongs to the host user.
         experiment = work / "results" / experiment_id

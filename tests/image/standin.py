@@ -19,6 +19,8 @@ import subprocess
 import urllib.parse
 from pathlib import Path
 
+from test_requirements import locked_versions
+
 from image.oci import ROOT, Phases, run
 
 HERE = Path(__file__).parent
@@ -38,14 +40,9 @@ PYTORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 INDEX_MOUNT, WHEELS_MOUNT = "/mnt", "/srv"
 
 
-def _locked_pin(lock: Path, name: str) -> str:
-    """`name`'s version in the lock, for every platform alike (as Ray's is)."""
-    return re.search(rf"^{name}==([0-9.]*)$", lock.read_text(), re.MULTILINE)[1]
-
-
 def standin_image(lock: Path, env: dict[str, str], phases: Phases) -> str:
     """The stand-in for Ray's image, reused while ray-standin.sh, the mirror and its packages stay the same."""
-    packages = [f"ray[{RAY_EXTRAS}]=={_locked_pin(lock, 'ray')}"]
+    packages = [f"ray[{RAY_EXTRAS}]=={locked_versions(lock, STANDIN_PYTHON)['ray']}"]
     packages += [f"{name}=={version}" for name, version in STANDIN_OFF_LOCK.items()]
     key = hashlib.sha256(STANDIN_SCRIPT.read_bytes() + " ".join([MIRROR, *packages]).encode()).hexdigest()[:12]
     image = f"{STANDIN_REPO}:{key}"
