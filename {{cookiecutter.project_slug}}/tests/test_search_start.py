@@ -32,7 +32,7 @@ def _seen_by_ray() -> tuple[int, int, list[str], str]:
     return len(lines), alive, sorted(path.name for path in logs.glob("worker-*.out")), os.environ[API_SERVER_VARIABLE]
 
 
-@pytest.mark.usefixtures("ray_local")
+@pytest.mark.usefixtures("ray_local_with_dashboard")
 def test_a_one_slot_search_lines_up_no_workers_and_ray_prestarts_none(runner, search_space, search_extra):
     lines, _, _, address = ray.get(_seen_by_ray.remote())
     assert address.startswith("http://127.0.0.1:")

@@ -36,7 +36,7 @@ class RecordWorkers(pl.Callback):
 # Ends a hang only: 3 trials took 70-250 s on 2 CPUs (240 s with two other test suites running beside it).
 @pytest.mark.time_limit(900)
 def test_each_trial_trains_on_two_workers_and_the_best_is_evaluated_here(
-    ray_local, tmp_path, search_space, search_extra
+    ray_local_with_dashboard, tmp_path, search_space, search_extra
 ):
     # 2 trials, one at a time: the first's workers must make way for the second's (each trial starts 4 actors).
     search_extra.update(n_samples=2, cpu_per_trial=2, workers_per_trial=2)
@@ -63,7 +63,7 @@ def test_the_checkpoint_column_is_the_one_ray_reports():
     assert CHECKPOINT_PATH == CHECKPOINT_PATH_KEY
 
 
-def test_state_api_clients_in_workers_ask_this_instance_of_ray(ray_local):
+def test_state_api_clients_in_workers_ask_this_instance_of_ray(ray_local_with_dashboard):
     """Ray Train's cleanup asks the State API from actors; left to guess, they fail when several Ray
     instances share the machine, and a finished trial's workers keep their CPUs."""
     import ray._private.worker

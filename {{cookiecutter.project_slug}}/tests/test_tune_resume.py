@@ -17,7 +17,10 @@ import pandas as pd
 import pytest
 from processes import TINY_CLI, subprocess_env
 
-N_SAMPLES, EPOCHS = 8, 4
+N_SAMPLES, EPOCHS = 6, 4
+# Each poll reads Ray's saved state (about 18 ms of CPU): often enough to catch a trial 2 of its 4 epochs of
+# 0.4 s in, rarely enough to leave the CPUs to the search.
+POLL_S = 0.25
 # Per driver; ends a hang only: a phase took 20-60 s on 2 CPUs, and a machine 3x slower or loaded must pass.
 PHASE_TIMEOUT_S = 400
 
@@ -77,7 +80,7 @@ def _stop_mid_trial(driver, tmp_path: Path, n_finished: int, sig: signal.Signals
         part_way = [t for t, (status, epochs) in state.items() if status != "TERMINATED" and len(epochs) >= 2]
         if len(finished) >= n_finished and part_way:
             break
-        time.sleep(0.1)
+        time.sleep(POLL_S)
     if sig == signal.SIGKILL:
         os.killpg(driver.pid, signal.SIGKILL)  # the driver and the local Ray it started, like a crash
     else:
