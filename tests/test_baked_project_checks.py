@@ -63,17 +63,22 @@ def test_baked_project_cluster_tests_pass(bake):
     run_baked_suite(bake(), "-m", "cluster")
 
 
-def test_a_project_without_wandb_trains_and_tunes_with_wandb_unimportable(bake, tmp_path):
-    """use_wandb=n promises no W&B dependency: `train`, `tune`, single trials and loggers run where
-    `import wandb` fails.
-
-    Only the baked tests that go through tracking run here (the project's own train and tune through its
-    CLI, single trials, other loggers and the import rules); the rest run the same code with no W&B setting,
-    and the default bake's run covers them.
-    """
-    (tmp_path / "sitecustomize.py").write_text(NO_WANDB)
-    probe = run_in_project([sys.executable, "-c", "import wandb"], tmp_path, path=(tmp_path,))
+def hide_wandb(folder: Path) -> tuple:
+    """Writes NO_WANDB into folder as sitecustomize.py and proves it works; returns the path to prepend."""
+    (folder / "sitecustomize.py").write_text(NO_WANDB)
+    probe = run_in_project([sys.executable, "-c", "import wandb"], folder, path=(folder,))
     assert "hidden by the template's tests" in probe.stderr  # the blocker works
+    return (folder,)
+
+
+def test_a_project_without_wandb_trains_its_digits_files_with_wandb_unimportable(bake, tmp_path):
+    """use_wandb=n promises no W&B dependency, down to the digits stubs it bakes: their `train` runs where
+    `import wandb` fails. The runner's own paths (train and tune through the CLI, single trials, other
+    loggers) run there too, with another task swapped in: test_user_task.py.
+    """
+    path = hide_wandb(tmp_path)
     project = bake(use_wandb="n")
-    tracked = ("project_task", "single_trial", "loggers", "layout")
-    run_baked_suite(project, *(f"tests/test_{name}.py" for name in tracked), path=(tmp_path,))
+    train = [sys.executable, "-m", "digits_research", "train", "--fast-dev-run"]
+    train += ["--set", "gpus=0", f"results_dir={tmp_path}"]
+    done = run_in_project(train, project, path=path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -3,28 +3,36 @@
 A baked project's runner must not depend on the digits example: a researcher replaces
 data.py, model.py and config.py with their own task and keeps the rest. Here the three
 files of tests/user_task/ (a small MLP regression on synthetic data, optimizing a
-min-mode val_loss_epoch, no callbacks) replace the digits ones in a default bake, and
+min-mode val_loss_epoch, no callbacks) replace the digits ones in a bake, and
 the baked project's ruff check and the tests that run the project's own files must pass.
 Every other baked test runs the runner on its own tiny task; the second test proves they
 never import the user's files, so the default bake's run already covers them.
+
+The swap goes into a use_wandb=n bake, where `import wandb` fails: the same run proves that
+such a project trains, tunes, runs single trials and other loggers without W&B. The digits
+stubs' own run without W&B is in test_baked_project_checks.py.
 """
 
 import ast
 import shutil
 from pathlib import Path
 
-from test_baked_project_checks import BIN, run_baked_suite, run_in_project
+from test_baked_project_checks import BIN, hide_wandb, run_baked_suite, run_in_project
 
 USER_TASK = Path(__file__).resolve().parent / "user_task"
 USER_FILES = ("data.py", "model.py", "config.py")
 # The baked tests that run the project's files (`train`/`tune` through the CLI), and its import rules, which
 # the user's files must keep too. test_cli runs the tests' own task, as the other baked tests do.
 PROJECT_TESTS = ("tests/test_project_task.py", "tests/test_layout.py")
+# The other baked tests that go through tracking code, run with W&B unimportable; the rest run the same
+# code with no W&B setting, and the default bake's run covers them.
+TRACKING_TESTS = ("tests/test_single_trial.py", "tests/test_loggers.py")
 USER_NAMES = {f"digits_research.{name}" for name in ("data", "model", "config", "cli.ProjectTask")} | {"main()"}
 
 
-def test_baked_project_passes_its_tests_with_another_task(bake):
-    project = bake()  # defaults: digits-research / digits_research
+def test_baked_project_passes_its_tests_with_another_task_and_wandb_unimportable(bake, tmp_path):
+    path = hide_wandb(tmp_path)
+    project = bake(use_wandb="n")  # otherwise the defaults: digits-research / digits_research
     package = project / "src" / "digits_research"
     for name in USER_FILES:
         shutil.copyfile(USER_TASK / name, package / name)
@@ -34,7 +42,7 @@ def test_baked_project_passes_its_tests_with_another_task(bake):
         done = run_in_project([BIN / "ruff", *args], project)
         assert done.returncode == 0, done.stdout + done.stderr
 
-    run_baked_suite(project, *PROJECT_TESTS)
+    run_baked_suite(project, *PROJECT_TESTS, *TRACKING_TESTS, path=path)
 
 
 def _reaches_user_files(source: str) -> bool:
