@@ -89,14 +89,13 @@ def ray_local(ray_shutdown_at_end):
 @pytest.fixture(scope="module")
 def ray_local_with_dashboard(ray_shutdown_at_end):
     """A local Ray instance with the dashboard, which serves Ray's State API: Ray Train's cleanup of
-    multi-worker trials and the tests that list actors ask it. A running instance cannot add a dashboard,
-    so the module gets an instance of its own and ends it, and the next ray_local starts a plain one.
+    multi-worker trials and the tests that list actors ask it. init_ray restarts a plain instance with it,
+    and the module ends it, so the next ray_local starts a plain one.
     """
     import ray
 
     from {{ cookiecutter.package_name }}.hyperlight.search.ray_session import init_ray
 
-    ray.shutdown()
     init_ray(dashboard=True)
     yield
     ray.shutdown()

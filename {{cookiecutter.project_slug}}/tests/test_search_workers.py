@@ -5,6 +5,7 @@ import os
 
 import lightning.pytorch as pl
 import pytest
+import ray._private.worker
 import ray.train
 import tiny_task
 from ray.tune.integration.ray_train import CHECKPOINT_PATH_KEY
@@ -36,8 +37,10 @@ class RecordWorkers(pl.Callback):
 # Ends a hang only: 3 trials took 70-250 s on 2 CPUs (240 s with two other test suites running beside it).
 @pytest.mark.time_limit(900)
 def test_each_trial_trains_on_two_workers_and_the_best_is_evaluated_here(
-    ray_local_with_dashboard, tmp_path, search_space, search_extra
+    ray_local, tmp_path, search_space, search_extra
 ):
+    # Ray runs without the dashboard, as a notebook's earlier search leaves it: this search must restart it
+    # with one, or Ray Train's cleanup fails and the first trial's workers keep their CPUs.
     # 2 trials, one at a time: the first's workers must make way for the second's (each trial starts 4 actors).
     search_extra.update(n_samples=2, cpu_per_trial=2, workers_per_trial=2)
     runner = Runner(tiny_task.configure_dataloaders, pl_callbacks=[RecordWorkers(tmp_path)], experiment_id="workers")
@@ -57,6 +60,7 @@ def test_each_trial_trains_on_two_workers_and_the_best_is_evaluated_here(
     assert list(table.xs("Reval", level="stage").index) == [result["best_epoch_index"]]
     assert list(table.xs("Test", level="stage").index) == [result["best_epoch_index"]]
     assert isinstance(result["lmodule_best"], tiny_task.LitTiny)
+    assert ray._private.worker.get_dashboard_url()  # the instance the search ran on serves the State API
 
 
 def test_the_checkpoint_column_is_the_one_ray_reports():
@@ -66,7 +70,6 @@ def test_the_checkpoint_column_is_the_one_ray_reports():
 def test_state_api_clients_in_workers_ask_this_instance_of_ray(ray_local_with_dashboard):
     """Ray Train's cleanup asks the State API from actors; left to guess, they fail when several Ray
     instances share the machine, and a finished trial's workers keep their CPUs."""
-    import ray._private.worker
 
     @ray.remote(num_cpus=0)
     def api_server() -> str | None:

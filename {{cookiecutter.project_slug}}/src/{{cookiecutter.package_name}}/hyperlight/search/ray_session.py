@@ -43,6 +43,9 @@ API_SERVER_VARIABLE = "RAY_API_SERVER_ADDRESS"
 # two). On 2 CPUs those two only took CPU from the search's own start.
 PRESTART_VARIABLE = "RAY_prestart_worker_first_driver"
 
+# The GCS address of the local instance this process started without the dashboard, while it may still run.
+_local_without_dashboard: str | None = None
+
 
 @contextmanager
 def _spawned_with(variables: Mapping[str, str]) -> Iterator[None]:
@@ -80,12 +83,17 @@ def init_ray(
     stays off locally unless `dashboard` (on 127.0.0.1): Ray Train's cleanup of a finished run's workers
     asks the State API, which it serves. On a cluster it is whatever `ray start` chose. `num_cpus` sizes
     a local instance, so that it agrees with the checks made before it started. `verbose` shows Ray's
-    start-up log.
+    start-up log. A running local instance that this process started without the dashboard is restarted
+    with it when `dashboard` asks (a notebook's search of multi-worker trials after a plain one): a running
+    instance cannot add it, and Ray Train's cleanup would fail in every trial.
     """
+    global _local_without_dashboard
     for name, value in TUNE_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     if ray.is_initialized():
-        return
+        if not (dashboard and ray.get_runtime_context().gcs_address == _local_without_dashboard):
+            return
+        ray.shutdown()
     address = cluster_address(address)
     quiet = {"logging_level": logging.INFO if verbose else logging.WARNING, "log_to_driver": True}
     if address:
@@ -125,3 +133,4 @@ def init_ray(
                 )
         finally:
             auth_logger.setLevel(level)
+        _local_without_dashboard = None if dashboard else ray.get_runtime_context().gcs_address
