@@ -63,7 +63,7 @@ def test_baked_project_cluster_tests_pass(bake):
     run_baked_suite(bake(), "-m", "cluster")
 
 
-def hide_wandb(folder: Path) -> tuple:
+def hide_wandb(folder: Path) -> tuple[Path]:
     """Writes NO_WANDB into folder as sitecustomize.py and proves it works; returns the path to prepend."""
     (folder / "sitecustomize.py").write_text(NO_WANDB)
     probe = run_in_project([sys.executable, "-c", "import wandb"], folder, path=(folder,))

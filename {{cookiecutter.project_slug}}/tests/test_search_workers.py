@@ -41,6 +41,7 @@ def test_each_trial_trains_on_two_workers_and_the_best_is_evaluated_here(
 ):
     # Ray runs without the dashboard, as a notebook's earlier search leaves it: this search must restart it
     # with one, or Ray Train's cleanup fails and the first trial's workers keep their CPUs.
+    assert not ray._private.worker.get_dashboard_url()
     # 2 trials, one at a time: the first's workers must make way for the second's (each trial starts 4 actors).
     search_extra.update(n_samples=2, cpu_per_trial=2, workers_per_trial=2)
     runner = Runner(tiny_task.configure_dataloaders, pl_callbacks=[RecordWorkers(tmp_path)], experiment_id="workers")
