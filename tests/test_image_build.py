@@ -104,6 +104,8 @@ def test_image_builds_and_runs_train_and_tune_as_the_host_user(bake, tmp_path, c
         # Not root: the compose user mapping, with the image's Python first on PATH.
         assert (probe["uid"], probe["gid"]) == (HOST_UID, HOST_GID) and probe["uid"] != 0
         assert probe["executable"] == "/home/ray/anaconda3/bin/python"
+        # Installed with their bytecode: the host user cannot write it, so each process would compile them.
+        assert not probe["uncompiled"], f"installed without .pyc files: {probe['uncompiled']}"
 
         # The CPU build of torch: no CUDA runtime, no NVIDIA wheels.
         assert probe["torch_cuda"] is None, f"torch {probe['torch']} is a CUDA build"

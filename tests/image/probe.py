@@ -5,12 +5,21 @@ Standard library and torch only; the test picks requirements.lock's pins for the
 """
 
 import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
 import sys
 
-import torch
+# Before any import: the packages the image's lock install brought over the base, without the bytecode
+# a process would then have to compile (and, not owning site-packages, could not keep).
+UNCOMPILED = [
+    name
+    for name in ("torch", "lightning", "torchmetrics")
+    if not os.path.exists(importlib.util.cache_from_source(importlib.util.find_spec(name).origin))
+]
+
+import torch  # noqa: E402
 
 print(
     json.dumps(
@@ -20,6 +29,7 @@ print(
             "executable": sys.executable,
             "torch": torch.__version__,
             "torch_cuda": torch.version.cuda,
+            "uncompiled": UNCOMPILED,
             "distributions": {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()},
             "markers": {  # PEP 508's environment markers
                 "implementation_name": sys.implementation.name,
