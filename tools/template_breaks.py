@@ -44,6 +44,15 @@ TEMPLATE_BREAKS = [
         template_tests=True,
     ),
     Break(
+        "image-without-bytecode",
+        "the image installs the lock without .pyc files, which its host user cannot write: each process compiles",
+        f"{PROJECT}/Dockerfile",
+        "--no-cache --compile-bytecode \\\n",
+        "--no-cache \\\n",
+        ("tests/test_image_build.py::test_image_builds_and_runs_train_and_tune_as_the_host_user",),
+        template_tests=True,
+    ),
+    Break(
         "image-no-pip-check",
         "the image build no longer runs `uv pip check`: a conflict with Ray's image would build",
         f"{PROJECT}/Dockerfile",
