@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed
 # requirements-dev.txt pins. It reads no pip configuration, so a find-links folder given to pip (PIP_FIND_LINKS)
 # is passed on. --compile-bytecode as pip does: where PYTHONDONTWRITEBYTECODE is set, as on CI's machines, every
 # process of the tests would otherwise compile torch and Lightning again (such a make test was stopped unfinished
-# after 15 min).
+# after 18 min).
 UV_SPEC := $(shell grep -m1 '^uv==' requirements-dev.txt)
 UV_INSTALL := $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(if $(PIP_FIND_LINKS),--find-links $(PIP_FIND_LINKS))
 

@@ -183,7 +183,7 @@ def test_a_search_survives_losing_a_worker_node(cluster, tmp_path):
     epochs, left = 16, 6
     job_id = _submit(cluster, tmp_path, f"max_epochs={epochs}", f"grace_period={epochs}", "epoch_seconds=0.5")
     deadline, next_status = time.monotonic() + JOB_TIMEOUT_S, 0.0
-    while True:  # kill the worker while a trial on it is 2+ epochs in, after another trial finished
+    while True:  # kill the worker while a trial on it is in that window, after another trial finished
         now = time.monotonic()
         results = _results(tmp_path)
         seen = {t: [(line["epoch"], line["pid"], line.get("done")) for line in lines] for t, lines in results.items()}
