@@ -25,6 +25,16 @@ def pytest_configure(config) -> None:
     config.addinivalue_line(
         "markers", "cluster: starts a multi-node Ray cluster on this machine, with ray start or Ray's autoscaler (slow)"
     )
+    config.addinivalue_line(
+        "markers", "slow: a module of half a minute or more on 2 CPUs (searches, CLI runs, the notebook); run first"
+    )
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Slow modules first, each still whole and in order: on parallel workers (pytest-xdist's --dist loadfile
+    --no-loadscope-reorder) the long modules start at once and the short ones fill the end, where one long
+    module started last would run alone while the other CPU idles. `-m "not slow"` leaves them out."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: each group keeps its order
 
 
 # Ends a hang only: the slowest test took about 3 min on a 2-CPU machine 3x slower than this one.

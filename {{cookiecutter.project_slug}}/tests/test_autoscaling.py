@@ -42,7 +42,7 @@ from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.hyperlight.results import SEARCH_PREFIX
 from {{ cookiecutter.package_name }}.hyperlight.trial_tables import TRIALS_FILE
 
-pytestmark = [pytest.mark.cluster, pytest.mark.time_limit(900)]
+pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.time_limit(900)]
 
 README = PROJECT / "README.md"
 MAX_WORKERS = 3

@@ -10,6 +10,8 @@ from scripted_task import SCORE, LitScripted
 
 from {{ cookiecutter.package_name }}.hyperlight import ConfigError, Runner
 
+pytestmark = pytest.mark.slow
+
 FULL_TRAIN_SAMPLES = tiny_task.SIZES["train"] + tiny_task.SIZES["val"]
 
 

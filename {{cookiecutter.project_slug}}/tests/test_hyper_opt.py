@@ -11,7 +11,7 @@ from ray import tune
 from {{ cookiecutter.package_name }}.hyperlight import ConfigError, Runner, SearchFailedError, resolve_settings
 from {{ cookiecutter.package_name }}.hyperlight.search import setup
 
-pytestmark = pytest.mark.usefixtures("ray_local")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("ray_local")]
 
 
 def test_search_returns_the_documented_keys(runner, search_space, search_extra):

@@ -22,6 +22,8 @@ from processes import subprocess_env
 
 from {{ cookiecutter.package_name }}.hyperlight import wandb_key
 
+pytestmark = pytest.mark.slow
+
 KEY = secrets.token_hex(20)  # 40 hex characters, the shape of a W&B key
 HASH_DIR = "KEY_LEAK_HASH_DIR"  # where LitKeyHash writes, one file per process
 

@@ -38,7 +38,7 @@ from ray_nodes import (
 HOME = os.path.join(tempfile.gettempdir(), f"rayhome-{os.getpid()}")  # made by `cluster`, not at import
 ENV = {**os.environ, "RAY_AUTH_MODE": "token", "HOME": HOME}
 JOB_TIMEOUT_S = 300
-pytestmark = pytest.mark.cluster  # minutes on 2 CPUs: `make test-integration`
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]  # minutes on 2 CPUs: `make test-integration`
 
 
 def _ray(*args: str, timeout: int = CALL_TIMEOUT_S) -> subprocess.CompletedProcess:

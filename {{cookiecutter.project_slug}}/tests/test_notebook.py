@@ -19,6 +19,8 @@ import {{ cookiecutter.package_name }}
 from {{ cookiecutter.package_name }}.hyperlight import progress
 from {{ cookiecutter.package_name }}.hyperlight.display import figure_image
 
+pytestmark = pytest.mark.slow
+
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "quickstart.ipynb"
 # Per cell; ends a hang only: the whole notebook took 65-80 s on 2 CPUs, and a machine 3x slower must pass.
 CELL_TIMEOUT_S = 600

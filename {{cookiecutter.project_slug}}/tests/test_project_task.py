@@ -7,6 +7,10 @@ keep passing (and keep meaning something) once the three files hold your task.
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 PACKAGE = "{{ cookiecutter.package_name }}"
 HEAVY = ("torch", "ray", "lightning")
 

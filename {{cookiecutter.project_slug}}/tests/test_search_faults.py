@@ -9,6 +9,8 @@ from processes import free_port
 
 from {{ cookiecutter.package_name }}.cli import main
 
+pytestmark = pytest.mark.slow
+
 
 def _tune(tmp_path, *argv: str) -> int:
     return main(["tune", "--num-samples", "2", *argv, "--set", f"results_dir={tmp_path / 'results'}"], task=tiny_task)

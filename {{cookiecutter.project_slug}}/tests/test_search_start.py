@@ -14,6 +14,8 @@ from ray.util.state import list_actors
 
 from {{ cookiecutter.package_name }}.hyperlight.search.ray_session import API_SERVER_VARIABLE
 
+pytestmark = pytest.mark.slow
+
 NIL_JOB = "-ffffffff-"  # in the log names of workers Ray started before any job asked for one
 
 

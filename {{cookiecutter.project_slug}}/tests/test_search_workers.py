@@ -14,6 +14,8 @@ from {{ cookiecutter.package_name }}.hyperlight import Runner
 from {{ cookiecutter.package_name }}.hyperlight.search.ray_session import API_SERVER_VARIABLE
 from {{ cookiecutter.package_name }}.hyperlight.search.results import CHECKPOINT_PATH
 
+pytestmark = pytest.mark.slow
+
 
 class RecordWorkers(pl.Callback):
     """Each training process writes which trial it serves, its rank and world size as Ray Train and Lightning

@@ -24,6 +24,8 @@ from {{ cookiecutter.package_name }}.hyperlight.results import METRICS_FILE, PLO
 from {{ cookiecutter.package_name }}.hyperlight.storage import RAY_FOLDER
 from {{ cookiecutter.package_name }}.hyperlight.trial_tables import TRIALS_FILE
 
+pytestmark = pytest.mark.slow
+
 BUCKET = "hyperlight-test"
 SEARCH_FILES = {MANIFEST_FILE, TRIALS_FILE, METRICS_FILE, PLOT_FILE}
 TIMEOUT_S = 600  # ends a hang only: a 2-trial search of 2 epochs takes about 30 s

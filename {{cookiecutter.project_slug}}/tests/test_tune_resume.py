@@ -17,6 +17,8 @@ import pandas as pd
 import pytest
 from processes import TINY_CLI, subprocess_env
 
+pytestmark = pytest.mark.slow
+
 N_SAMPLES, EPOCHS = 6, 4
 # Each poll reads Ray's saved state (about 18 ms of CPU): often enough to catch a trial 2 of its 4 epochs of
 # 0.4 s in, rarely enough to leave the CPUs to the search.

@@ -12,6 +12,8 @@ from wandb_records import offline_runs
 from {{ cookiecutter.package_name }}.hyperlight.single_trial import RUN_NAME, run_single_trial
 from {{ cookiecutter.package_name }}.hyperlight.wandb_key import load_key_file, wandb_mode
 
+pytestmark = pytest.mark.slow
+
 STAGES = ("Train", "Val", "Reval", "Test")
 
 
