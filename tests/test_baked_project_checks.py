@@ -40,8 +40,8 @@ def run_baked_suite(project: Path, *pytest_args: str, path: tuple = ()) -> None:
     polls) overlap with the other's work. Files stay whole, so a module's shared fixtures start once. They go
     out in the order collected, slow modules first (the baked conftest.py), not xdist's most-tests-first, which
     left a long module of two tests running alone at the end."""
-    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile"]
-    pytest.append("--no-loadscope-reorder")
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    pytest += ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
     done = run_in_project([*pytest, "--tb=short", *pytest_args], project, path=path)
     _, _, failures = done.stdout.partition("= FAILURES =")  # the tracebacks, before what the tests printed
     assert done.returncode == 0, failures[:12000] + done.stdout[-3000:] + done.stderr[-3000:]
