@@ -35,13 +35,18 @@ def run_in_project(
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def run_baked_suite(project: Path, *pytest_args: str, path: tuple = ()) -> None:
+def run_baked_suite(project: Path, *pytest_args: str, path: tuple = (), parallel: bool = True) -> None:
     """Two pytest-xdist workers, a test file each at a time: one's waits (Ray's start, trials' processes,
     polls) overlap with the other's work. Files stay whole, so a module's shared fixtures start once. They go
     out in the order collected, slow modules first (the baked conftest.py), not xdist's most-tests-first, which
-    left a long module of two tests running alone at the end."""
+    left a long module of two tests running alone at the end.
+
+    parallel=False runs a few files in one process: there the second worker and xdist's controller, each
+    importing torch and Lightning, cost more than the overlap saves (test_user_task's 4 files, two runs each:
+    42-43 CPU s and 41-42 s in one process, 60-61 CPU s and 40-43 s on two workers).
+    """
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    pytest += ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
+    pytest += ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"] if parallel else ["-p", "no:xdist"]
     done = run_in_project([*pytest, "--tb=short", *pytest_args], project, path=path)
     _, _, failures = done.stdout.partition("= FAILURES =")  # the tracebacks, before what the tests printed
     assert done.returncode == 0, failures[:12000] + done.stdout[-3000:] + done.stderr[-3000:]

@@ -42,7 +42,7 @@ def test_baked_project_passes_its_tests_with_another_task_and_wandb_unimportable
         done = run_in_project([BIN / "ruff", *args], project)
         assert done.returncode == 0, done.stdout + done.stderr
 
-    run_baked_suite(project, *PROJECT_TESTS, *TRACKING_TESTS, path=path)
+    run_baked_suite(project, *PROJECT_TESTS, *TRACKING_TESTS, path=path, parallel=False)
 
 
 def _reaches_user_files(source: str) -> bool:
