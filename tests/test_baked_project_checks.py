@@ -61,6 +61,7 @@ def test_baked_project_is_ruff_clean(bake, use_wandb):
         assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.longest
 def test_baked_project_tests_pass(bake):
     run_baked_suite(bake(), "-m", "not cluster")
 
