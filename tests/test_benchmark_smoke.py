@@ -90,7 +90,7 @@ def test_fixed_cost_benchmark_prints_both_commands_and_their_difference():
     [ratio] = re.findall(r"^tune / train: ([\d.]+)x  \(target <= 2: (?:met|NOT met)\)$", done.stdout, re.M)
     tune, train = median["tune"], median["train"]
     # The printed medians are HALF_CENT off at most, which moves their ratio by up to this much, then comes the
-    # ratio's own rounding. A fixed 0.006 failed 1 run in 12: 3.40 printed, 3.393 from the printed medians.
+    # ratio's own rounding. A fixed 0.006 failed: 3.40 printed, 3.393 from the printed medians.
     from_rounded_medians = HALF_CENT * (1 + tune / train) / (train - HALF_CENT)
     assert float(ratio) == pytest.approx(tune / train, abs=from_rounded_medians + HALF_CENT + 1e-9)
     assert median["tune"] > median["train"] > 0  # a search starts Ray; one trial of one epoch cannot be cheaper
