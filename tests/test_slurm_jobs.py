@@ -65,8 +65,8 @@ class Search:
 
     def epochs(self) -> list[tuple[str, int, str, int]]:
         """(trial, epoch, node, restart) of each epoch the trials started."""
-        lines = self.epoch_log.read_text().split("\n") if self.epoch_log.exists() else []
-        return [(t, int(e), n, int(r)) for t, e, n, r in (line.split() for line in lines if line)]
+        lines = self.epoch_log.read_text().split("\n")[:-1] if self.epoch_log.exists() else []  # ended lines only
+        return [(t, int(e), n, int(r)) for t, e, n, r in (line.split() for line in lines)]
 
     def searches(self) -> list[Path]:
         return sorted(self.results.glob("*/tune-*"))

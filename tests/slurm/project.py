@@ -85,8 +85,12 @@ class Jobs:
         return "\n" + self.log(job)[-4000:]
 
     def results(self, storage: Path) -> dict[str, list[dict]]:
-        """Each trial's reported epochs, from its result.json in storage_path."""
+        """Each trial's reported epochs, from its result.json in storage_path.
+
+        Only lines a newline has ended count: Tune appends a line and then its newline, and a poll while the
+        job runs can catch the last one half-written (as the baked tests' trial_reports.py reads it).
+        """
         return {
-            path.parent.name: [json.loads(line) for line in path.read_text().splitlines()]
+            path.parent.name: [json.loads(line) for line in path.read_text().split("\n")[:-1]]
             for path in storage.glob("*/tune-*/ray/*/result.json")
         }

@@ -34,6 +34,7 @@ from ray_nodes import (
     processes,
     start_lines,
 )
+from trial_reports import trial_reports
 
 HOME = os.path.join(tempfile.gettempdir(), f"rayhome-{os.getpid()}")  # made by `cluster`, not at import
 ENV = {**os.environ, "RAY_AUTH_MODE": "token", "HOME": HOME}
@@ -115,14 +116,6 @@ def _worker_of(cluster) -> dict[int, subprocess.Popen]:
     return {pid: workers[session] for pid, (_, _, session) in processes().items() if session in workers}
 
 
-def _results(tmp_path: Path) -> dict[str, list[dict]]:
-    """Each trial's reported epochs, read from its result.json in storage_path."""
-    return {
-        path.parent.name: [json.loads(line) for line in path.read_text().splitlines()]
-        for path in (tmp_path / "storage").glob("*/tune-*/ray/*/result.json")
-    }
-
-
 def test_tune_job_runs_trials_on_both_workers_and_stores_results_in_storage_path(cluster, tmp_path):
     job_id = _submit(cluster, tmp_path, "max_epochs=2", "grace_period=2", "epoch_seconds=0.5")
     worker_of = {}  # the node of each process seen while the job ran: trials' processes end with it
@@ -130,7 +123,7 @@ def test_tune_job_runs_trials_on_both_workers_and_stores_results_in_storage_path
 
     [search] = (tmp_path / "results").glob("*/tune-*")
     assert (pd.read_csv(search / "trials.csv")["status"] == "TERMINATED").sum() == 4
-    pids_of = {trial: {line["pid"] for line in lines} for trial, lines in _results(tmp_path).items()}
+    pids_of = {trial: {line["pid"] for line in lines} for trial, lines in trial_reports(tmp_path / "storage").items()}
     trial_pids = set().union(*pids_of.values())
     assert {worker_of.get(pid) for pid in trial_pids} == set(cluster.workers), (trial_pids, worker_of)
     # No actor reuse on a cluster: Tune would hand a later trial a cached actor even on a lost node.
@@ -185,7 +178,7 @@ def test_a_search_survives_losing_a_worker_node(cluster, tmp_path):
     deadline, next_status = time.monotonic() + JOB_TIMEOUT_S, 0.0
     while True:  # kill the worker while a trial on it is in that window, after another trial finished
         now = time.monotonic()
-        results = _results(tmp_path)
+        results = trial_reports(tmp_path / "storage")
         seen = {t: [(line["epoch"], line["pid"], line.get("done")) for line in lines] for t, lines in results.items()}
         assert now < deadline, f"no moment to kill came: {seen}"
         if now >= next_status:  # the result files are polled; the job's status (a CLI call of seconds) every 10 s
@@ -206,7 +199,7 @@ def test_a_search_survives_losing_a_worker_node(cluster, tmp_path):
     [search] = (tmp_path / "results").glob("*/tune-*")
     trials = pd.read_csv(search / "trials.csv")
     assert set(trials["status"]) == {"TERMINATED"}, trials.to_string()
-    final = _results(tmp_path)
+    final = trial_reports(tmp_path / "storage")
     assert len(final) == 4
     for trial, lines in finished.items():  # finished before the loss: kept as they were, not run again
         assert final[trial] == lines

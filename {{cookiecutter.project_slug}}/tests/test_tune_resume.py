@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from processes import TINY_CLI, subprocess_env
+from trial_reports import reports
 
 pytestmark = pytest.mark.slow
 
@@ -63,8 +64,7 @@ def _state(tmp_path: Path) -> dict[str, tuple[str, list[int]]]:
     state = {}
     for trial in ExperimentAnalysis(str(experiment)).trials:
         results = Path(trial.path) / "result.json"
-        lines = results.read_text().splitlines() if results.exists() else []
-        state[trial.trial_id] = (trial.status, [json.loads(line)["epoch"] for line in lines])
+        state[trial.trial_id] = (trial.status, [line["epoch"] for line in reports(results)] if results.exists() else [])
     return state
 
 
