@@ -4,8 +4,11 @@ The runner's tests use their own task (tiny_task.py), never the project's stubs,
 keep passing after data.py, model.py and config.py become your own.
 """
 
+from __future__ import annotations
+
 import os
 import signal
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,9 +18,10 @@ os.environ["WANDB_MODE"] = "offline"
 os.environ["WANDB_SILENT"] = "true"
 os.environ.pop("RAY_ADDRESS", None)
 
-import tiny_task  # noqa: E402
-
-from {{ cookiecutter.package_name }}.hyperlight import Runner  # noqa: E402
+# The task and the runner are imported in the fixtures that use them: pytest-xdist's controller loads this file
+# too, runs no test, and would spend seconds of CPU importing torch and Lightning for nothing.
+if TYPE_CHECKING:
+    from {{ cookiecutter.package_name }}.hyperlight import Runner
 
 
 def pytest_configure(config) -> None:
@@ -62,16 +66,24 @@ def pytest_runtest_call(item):
 
 @pytest.fixture
 def config() -> dict:
+    import tiny_task
+
     return dict(tiny_task.CONFIG)
 
 
 @pytest.fixture
 def extra_config(tmp_path) -> dict:
+    import tiny_task
+
     return {**tiny_task.EXTRA_CONFIG, "results_dir": str(tmp_path / "results")}
 
 
 @pytest.fixture
 def runner() -> Runner:
+    import tiny_task
+
+    from {{ cookiecutter.package_name }}.hyperlight import Runner
+
     return Runner(tiny_task.configure_dataloaders, experiment_id="test")
 
 
