@@ -80,14 +80,29 @@ def test_a_delayed_progress_bar_only_in_a_terminal_and_the_model_summary_only_wh
     assert [cb for cb in verbose.callbacks if isinstance(cb, ModelSummary)]
 
 
-def test_lightning_tips_are_hidden_unless_verbose(config, settings, tmp_path, caplog):
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.mark.parametrize("own_handler", [True, False], ids=["lightnings-own-handler", "the-roots-handlers"])
+def test_lightning_tips_are_hidden_unless_verbose(config, settings, tmp_path, monkeypatch, own_handler):
+    """Lightning logs through a handler of its own when it is imported before any logging setup, and through the
+    root's after one (`logging.basicConfig()`, or pytest collecting a module that imports it): both are quiet."""
+    lines, lightning_logger = Lines(), logging.getLogger("lightning.pytorch")
+    monkeypatch.setattr(lightning_logger, "propagate", not own_handler)
+    monkeypatch.setattr(lightning_logger, "handlers", [lines] if own_handler else [])
+    if not own_handler:
+        monkeypatch.setattr(logging.getLogger(), "handlers", [lines])
     config.update(n_steps_per_epoch=8)
-    with caplog.at_level(logging.INFO, logger="lightning.pytorch"):
-        build_trainer(config, settings, tmp_path, [], [], [])
-        quiet = caplog.text
-        caplog.clear()
-        build_trainer(config, dataclasses.replace(settings, verbose=True), tmp_path, [], [], [])
-    assert "Tip:" in caplog.text and "Tip:" not in quiet
+    build_trainer(config, settings, tmp_path, [], [], [])
+    quiet, lines.lines = lines.lines, []
+    build_trainer(config, dataclasses.replace(settings, verbose=True), tmp_path, [], [], [])
+    assert [line for line in lines.lines if "Tip:" in line] and not [line for line in quiet if "Tip:" in line]
 
 
 def test_an_evaluation_checks_only_the_one_device_it_takes(extra_config):

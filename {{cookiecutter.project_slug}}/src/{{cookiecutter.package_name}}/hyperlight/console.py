@@ -33,6 +33,17 @@ class _QuietInfo(logging.Filter):
         return not str(record.msg).startswith(QUIET_INFO)
 
 
+def _handlers_reached(logger: logging.Logger) -> list[logging.Handler]:
+    """Every handler a record of `logger` reaches, walked as logging itself does. Lightning adds a handler of
+    its own only when the root logger has none as it is imported; after a `logging.basicConfig()` (or under
+    pytest) its records go to the root's handlers instead."""
+    handlers, current = [], logger
+    while current is not None:
+        handlers += current.handlers
+        current = current.parent if current.propagate else None
+    return handlers
+
+
 @contextmanager
 def quiet_lightning(info: bool = True) -> Iterator[None]:
     """Hide the hints and lines above; with info=False also Lightning's banners (devices, restores).
@@ -47,13 +58,14 @@ def quiet_lightning(info: bool = True) -> Iterator[None]:
             warnings.filterwarnings("ignore", pattern)
         if not info:
             lightning_logger.setLevel(logging.WARNING)
-        for handler in lightning_logger.handlers:
+        handlers = _handlers_reached(lightning_logger)
+        for handler in handlers:
             handler.addFilter(quiet_info)
         try:
             yield
         finally:
             lightning_logger.setLevel(level)
-            for handler in lightning_logger.handlers:
+            for handler in handlers:
                 handler.removeFilter(quiet_info)
 
 
