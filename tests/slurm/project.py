@@ -7,7 +7,7 @@ project's venv (this one, installed at the lock's pins) and set PYTHONPATH=src, 
 
 from __future__ import annotations
 
-import json
+import importlib.util
 import os
 import re
 import shutil
@@ -27,6 +27,12 @@ SHIM = "from slurm_task import *  # noqa: F403\nfrom slurm_task import __getattr
 EPOCH_LOG = "HYPERLIGHT_TEST_EPOCH_LOG"  # slurm_task.py's EPOCH_LOG: it runs in the jobs, where this is not importable
 JOB_TIMEOUT_S = 600
 ENDED = ("COMPLETED", "FAILED", "TIMEOUT", "CANCELLED", "NODE_FAIL", "OUT_OF_MEMORY", "PREEMPTED")
+# The baked tests' reader of a running search's result.json files, loaded from the template (a plain file, no
+# template tags): how a poll reads reports that Tune is still appending has one home.
+_READER = TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / "tests" / "trial_reports.py"
+_spec = importlib.util.spec_from_file_location("trial_reports", _READER)
+trial_reports = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(trial_reports)
 
 
 def bake(root: Path) -> Path:
@@ -85,12 +91,5 @@ class Jobs:
         return "\n" + self.log(job)[-4000:]
 
     def results(self, storage: Path) -> dict[str, list[dict]]:
-        """Each trial's reported epochs, from its result.json in storage_path.
-
-        Only lines a newline has ended count: Tune appends a line and then its newline, and a poll while the
-        job runs can catch the last one half-written (as the baked tests' trial_reports.py reads it).
-        """
-        return {
-            path.parent.name: [json.loads(line) for line in path.read_text().split("\n")[:-1]]
-            for path in storage.glob("*/tune-*/ray/*/result.json")
-        }
+        """Each trial's reported epochs, from its result.json in storage_path, read while the job may still run."""
+        return trial_reports.trial_reports(storage)
